@@ -1,0 +1,482 @@
+//! The command line: parse, dispatch, and turn results into files and a
+//! table. `main` only maps the `Result` of [`main_with_args`] to an exit code.
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use crate::model::indicators::Ind;
+use crate::output;
+use crate::params::{
+    LANDSCAPE_LEVERS, LeverSpec, Levers, NETWORK_LEVERS, PRESETS, RUN_LEVERS, SCHOOL_LEVERS,
+    STRATEGY_LEVERS, preset_overrides,
+};
+use crate::runner;
+use crate::scenario::{self, Scenario};
+
+const EXAMPLES: &str = "\
+Examples:
+  orglearn run                                 # the built-in default: ~100 schools, six strategies, 10 years
+  orglearn run my-authority.toml --out results # your own scenario file
+  orglearn run default --replicates 50 --threads 2
+  orglearn run default --set network.kind=ring --set levers.cpd_hours=70
+  orglearn run default --set strategy.cascade.pressure=0.4
+  orglearn check my-authority.toml             # validate without running
+  orglearn list                                # built-in scenarios
+  orglearn levers                              # every key a scenario file may set";
+
+/// orglearn: simulate how a school system learns under top-down cascade,
+/// school-based enquiry and lateral networks, and compare the strategies.
+#[derive(Parser, Debug)]
+#[command(name = "orglearn", version, about, long_about = None, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run a scenario: every strategy on the same simulated authority, with replicates.
+    #[command(after_help = EXAMPLES)]
+    Run(RunArgs),
+    /// Validate a scenario (file or built-in name) without running it.
+    Check {
+        /// Scenario file or built-in name (default: the built-in `default`).
+        scenario: Option<String>,
+        /// Override a key by its dotted path, e.g. `network.kind=ring` (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
+    /// List the built-in scenarios and the strategy presets.
+    List,
+    /// Print every scenario key with its default, range, unit and source.
+    Levers {
+        /// Print as Markdown tables (as in the README).
+        #[arg(long)]
+        markdown: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Scenario file, or the name of a built-in scenario (see `orglearn list`). Default: `default`.
+    pub scenario: Option<String>,
+    /// Output folder (default: `out/<scenario name>/`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Number of replicates (overrides the scenario's `replicates`).
+    #[arg(long, value_name = "N")]
+    pub replicates: Option<u32>,
+    /// Master seed (overrides the scenario's `seed`).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "T")]
+    pub threads: Option<usize>,
+    /// Override any scenario key by its dotted path, e.g. `network.kind=ring`,
+    /// `levers.pressure=0.5`, `strategy.cascade.fidelity=0.9` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Also write `schools.csv` (one row per strategy, replicate, step and school).
+    #[arg(long)]
+    pub per_school: bool,
+    /// No progress bar and no table: only errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Do not draw charts.
+    #[arg(long)]
+    pub no_charts: bool,
+}
+
+/// Parse `args` and run the command.
+pub fn main_with_args<I, T>(args: I) -> Result<()>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = Cli::parse_from(args);
+    match cli.command {
+        Command::Run(a) => run(a),
+        Command::Check { scenario, set } => check(scenario.as_deref(), &set),
+        Command::List => {
+            list();
+            Ok(())
+        }
+        Command::Levers { markdown } => {
+            print!("{}", levers_reference(markdown));
+            Ok(())
+        }
+    }
+}
+
+fn check(arg: Option<&str>, sets: &[String]) -> Result<()> {
+    let sc = Scenario::open(arg, sets)?;
+    scenario::check_memory(&sc, rayon::current_num_threads())?;
+    println!(
+        "{}: ok — {} strategies ({}), {} replicates, {} years, {} authorit{} of about {} schools",
+        sc.source,
+        sc.strategies.len(),
+        sc.strategies
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        sc.run.replicates,
+        sc.run.years,
+        sc.schools.authorities,
+        if sc.schools.authorities == 1 {
+            "y"
+        } else {
+            "ies"
+        },
+        sc.schools.schools
+    );
+    Ok(())
+}
+
+fn list() {
+    println!("Built-in scenarios (run with `orglearn run NAME`):");
+    let b = scenario::builtin::builtins();
+    let w = b.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    for (n, d) in b {
+        println!("  {n:w$}  {d}");
+    }
+    println!("\nStrategy presets (use in a scenario as `[[strategy]] preset = \"NAME\"`):");
+    for (n, d) in PRESETS {
+        println!("  {n:18}  {d}");
+    }
+}
+
+fn spec_rows(
+    section: &str,
+    table: &[LeverSpec],
+    defaults: &dyn Fn(&str) -> String,
+) -> Vec<[String; 6]> {
+    table
+        .iter()
+        .map(|s| {
+            let key = if section.is_empty() {
+                s.key.to_string()
+            } else {
+                format!("{section}.{}", s.key)
+            };
+            let mech = match s.mechanism.switch_key() {
+                Some(m) => format!(" (needs `{m} = true`)"),
+                None => String::new(),
+            };
+            [
+                key,
+                defaults(s.key),
+                s.kind.allowed(),
+                s.unit.to_string(),
+                format!("{}{mech}", s.doc),
+                s.source.to_string(),
+            ]
+        })
+        .collect()
+}
+
+/// The scenario key reference (plain text or Markdown).
+pub fn levers_reference(markdown: bool) -> String {
+    let run = crate::params::RunParams::default();
+    let land = crate::params::LandscapeParams::default();
+    let sch = crate::params::SchoolParams::default();
+    let net = crate::params::NetworkParams::default();
+    let lev = Levers::default();
+    let show = |v: Option<crate::params::Value>| v.map(|v| v.to_string()).unwrap_or_default();
+    let sections: Vec<(&str, &str, Vec<[String; 6]>)> = vec![
+        (
+            "top level",
+            "",
+            spec_rows("", RUN_LEVERS, &|k| show(run.get(k))),
+        ),
+        (
+            "[landscape]",
+            "The practice landscape (MODEL 2).",
+            spec_rows("landscape", LANDSCAPE_LEVERS, &|k| show(land.get(k))),
+        ),
+        (
+            "[schools]",
+            "Schools, intake and what is observed (MODEL 1, 4.8).",
+            spec_rows("schools", SCHOOL_LEVERS, &|k| show(sch.get(k))),
+        ),
+        (
+            "[network]",
+            "The school network (MODEL 6).",
+            spec_rows("network", NETWORK_LEVERS, &|k| show(net.get(k))),
+        ),
+        (
+            "[levers] and [[strategy]]",
+            "Strategy levers (MODEL 4, 5). `[levers]` sets a base for every strategy and for burn-in; each `[[strategy]]` table names a `preset` (and optionally a `name`) and overrides keys. Setting a lever of a mechanism the strategy switches off is an error.",
+            spec_rows("", STRATEGY_LEVERS, &|k| show(lev.get(k))),
+        ),
+    ];
+    let mut out = String::new();
+    for (title, intro, rows) in sections {
+        if markdown {
+            out.push_str(&format!("#### {title}\n\n"));
+            if !intro.is_empty() {
+                out.push_str(&format!("{intro}\n\n"));
+            }
+            out.push_str("| key | default | allowed | unit | meaning | source |\n|---|---|---|---|---|---|\n");
+            for r in rows {
+                out.push_str(&format!(
+                    "| `{}` | `{}` | {} | {} | {} | {} |\n",
+                    r[0],
+                    r[1],
+                    r[2],
+                    r[3],
+                    r[4].replace('|', "\\|"),
+                    r[5]
+                ));
+            }
+            out.push('\n');
+        } else {
+            out.push_str(&format!("{title}\n"));
+            if !intro.is_empty() {
+                out.push_str(&format!("  {intro}\n"));
+            }
+            for r in rows {
+                out.push_str(&format!(
+                    "  {:32} default {:14} {}\n      {} [{}]\n",
+                    r[0], r[1], r[2], r[4], r[5]
+                ));
+            }
+            out.push('\n');
+        }
+    }
+    if markdown {
+        out.push_str("#### Presets\n\n| preset | sets |\n|---|---|\n");
+        for (p, _) in PRESETS {
+            let o: Vec<String> = preset_overrides(p)
+                .iter()
+                .map(|(k, v)| format!("`{k} = {v}`"))
+                .collect();
+            out.push_str(&format!(
+                "| `{p}` | {} |\n",
+                if o.is_empty() {
+                    "(nothing: defaults)".into()
+                } else {
+                    o.join(", ")
+                }
+            ));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn run(a: RunArgs) -> Result<()> {
+    let started = SystemTime::now();
+    let t0 = Instant::now();
+    let mut sets = a.set.clone();
+    if let Some(r) = a.replicates {
+        sets.push(format!("replicates={r}"));
+    }
+    if let Some(s) = a.seed {
+        sets.push(format!("seed={s}"));
+    }
+    let sc = Scenario::open(a.scenario.as_deref(), &sets)?;
+    let threads = a.threads.unwrap_or(0);
+    if a.threads == Some(0) {
+        bail!("--threads must be at least 1 (leave it out to use every core)");
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("cannot start the worker threads")?;
+    let nthreads = pool.current_num_threads();
+    scenario::check_memory(&sc, nthreads)?;
+    let out_dir = a
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("out").join(&sc.run.name));
+
+    let total = sc.strategies.len() * sc.run.replicates as usize;
+    let bar = if !a.quiet && std::io::stderr().is_terminal() {
+        let pb = indicatif::ProgressBar::new(total as u64);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {msg} [{bar:40}] {pos}/{len} runs, {elapsed} elapsed, ETA {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        pb.set_message(sc.run.name.clone());
+        Some(pb)
+    } else {
+        None
+    };
+    let progress = |n: usize| {
+        if let Some(pb) = &bar {
+            pb.set_position(n as u64);
+        }
+    };
+    let res = pool.install(|| runner::run(&sc, a.per_school, &progress))?;
+    if let Some(pb) = &bar {
+        pb.finish_and_clear();
+    }
+
+    std::fs::create_dir_all(&out_dir)
+        .with_context(|| format!("cannot create the output folder {}", out_dir.display()))?;
+    let ys = output::year_summaries(&sc, &res);
+    output::write_indicators(&out_dir.join("indicators.csv"), &sc, &res)?;
+    output::write_summary(&out_dir.join("summary.csv"), &sc, &ys)?;
+    if a.per_school {
+        output::write_schools(&out_dir.join("schools.csv"), &sc, &res)?;
+    }
+    let charts = if a.no_charts {
+        Vec::new()
+    } else {
+        output::write_charts(&out_dir, &sc, &res)?
+    };
+    let manifest = serde_json::json!({
+        "program": "orglearn",
+        "version": env!("CARGO_PKG_VERSION"),
+        "scenario": sc,
+        "seed": sc.run.seed,
+        "command_line": std::env::args().collect::<Vec<_>>(),
+        "start_time": rfc3339(started),
+        "wall_time_seconds": t0.elapsed().as_secs_f64(),
+        "threads": nthreads,
+        "indicators": crate::model::NAMES,
+        "worlds": res.worlds,
+        "landscape_maxima": if res.worlds.iter().all(|w| w.maxima_exact) { "exact" } else { "estimated by hill climbing (N > 20)" },
+    });
+    output::write_manifest(&out_dir.join("manifest.json"), &manifest)?;
+    if !a.quiet {
+        print_table(&sc, &ys);
+        println!(
+            "\nWrote {}: indicators.csv, summary.csv{}, manifest.json{} ({:.1} s, {} threads)",
+            out_dir.display(),
+            if a.per_school { ", schools.csv" } else { "" },
+            if charts.is_empty() {
+                String::new()
+            } else {
+                format!(", {} charts (PNG and SVG)", charts.len() / 2)
+            },
+            t0.elapsed().as_secs_f64(),
+            nthreads
+        );
+    }
+    Ok(())
+}
+
+fn cell(m: &crate::stats::Summary, digits: usize) -> String {
+    if !m.mean.is_finite() {
+        return "—".into();
+    }
+    if m.lo.is_finite() {
+        format!("{:.d$} [{:.d$}, {:.d$}]", m.mean, m.lo, m.hi, d = digits)
+    } else {
+        format!("{:.d$}", m.mean, d = digits)
+    }
+}
+
+fn print_table(sc: &Scenario, ys: &[Vec<Vec<crate::stats::Summary>>]) {
+    let last = sc.run.years as usize;
+    let mid = 3.min(last);
+    println!(
+        "{} — {} replicates; mean [95% interval across replicates]",
+        sc.run.name, sc.run.replicates
+    );
+    let head = [
+        "strategy".to_string(),
+        "attainment y0".to_string(),
+        format!("attainment y{mid}"),
+        format!("attainment y{last}"),
+        format!("gap y{last}"),
+        format!("diversity y{last}"),
+        format!("ownership y{last}"),
+    ];
+    let rows: Vec<[String; 7]> = sc
+        .strategies
+        .iter()
+        .enumerate()
+        .map(|(s, st)| {
+            let y = &ys[s];
+            [
+                st.name.clone(),
+                cell(&y[0][Ind::AttMean as usize], 1),
+                cell(&y[mid][Ind::AttMean as usize], 1),
+                cell(&y[last][Ind::AttMean as usize], 1),
+                cell(&y[last][Ind::Gap as usize], 1),
+                cell(&y[last][Ind::Diversity as usize], 2),
+                cell(&y[last][Ind::Ownership as usize], 2),
+            ]
+        })
+        .collect();
+    let widths: Vec<usize> = (0..7)
+        .map(|c| {
+            rows.iter()
+                .map(|r| r[c].chars().count())
+                .chain([head[c].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |r: &[String]| {
+        r.iter()
+            .enumerate()
+            .map(|(c, v)| {
+                if c == 0 {
+                    format!("{v:<w$}", w = widths[c])
+                } else {
+                    format!("{v:>w$}", w = widths[c])
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    println!("{}", line(&head));
+    for r in &rows {
+        println!("{}", line(r));
+    }
+}
+
+/// UTC time as RFC 3339 (no external time crate).
+pub fn rfc3339(t: SystemTime) -> String {
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0) as i64;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (H. Hinnant).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_formats_known_instants() {
+        let t = UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+        assert_eq!(rfc3339(t), "2023-11-14T22:13:20Z");
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,12 @@
+//! orglearn: an agent-based simulator of how a whole school system learns.
+pub mod charts;
+pub mod cli;
+pub mod landscape;
+pub mod model;
+pub mod network;
+pub mod output;
+pub mod params;
+pub mod rng;
+pub mod runner;
+pub mod scenario;
+pub mod stats;

@@ -1,0 +1,16 @@
+//! The model: pure computation over a replicate's world.
+//!
+//! `world` builds the schools, landscape, network and hierarchy of one
+//! replicate; `sim` holds the state and the dynamics of MODEL.md 3-4;
+//! `indicators` names what is recorded (MODEL.md 7). Nothing here does I/O
+//! beyond reading an optional schools or edge file while building a world,
+//! and nothing here knows of TOML, plotters or the CLI.
+
+pub mod bits;
+pub mod indicators;
+pub mod sim;
+pub mod world;
+
+pub use indicators::{N_IND, NAMES};
+pub use sim::{RunRecord, SchoolRow, Settings, State, burn_in, run_strategy};
+pub use world::{World, WorldInputs, build_world};

@@ -1,0 +1,321 @@
+//! Outputs: CSV tables, the manifest and the charts of a run.
+//!
+//! Every file is written atomically: to a temporary file in the same folder,
+//! then renamed, so a reader never sees a half-written file. Output code
+//! reads finished [`Results`] only; it never reaches into live model state.
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::charts::{self, LineChart, Series};
+use crate::model::indicators::{DOCS, Ind, is_activity};
+use crate::model::{N_IND, NAMES};
+use crate::runner::Results;
+use crate::scenario::Scenario;
+use crate::stats::{Summary, summarise};
+
+/// Why an output could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Chart(#[from] charts::ChartError),
+}
+
+/// Write `path` atomically: `fill` writes into a temporary file in the same
+/// folder, which is renamed into place only if everything succeeded.
+pub fn atomic_write<F>(path: &Path, fill: F) -> Result<(), OutputError>
+where
+    F: FnOnce(&mut dyn Write) -> std::io::Result<()>,
+{
+    let io = |source| OutputError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let f = std::fs::File::create(&tmp)?;
+        let mut w = BufWriter::new(f);
+        fill(&mut w)?;
+        w.flush()?;
+        w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(io)
+}
+
+fn fmt(v: f64) -> String {
+    if v.is_finite() {
+        let s = format!("{v:.6}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        if s == "-0" { "0".into() } else { s.to_string() }
+    } else {
+        String::new()
+    }
+}
+
+/// `indicators.csv`: one row per strategy, replicate and step.
+pub fn write_indicators(path: &Path, sc: &Scenario, res: &Results) -> Result<(), OutputError> {
+    let spy = sc.run.steps_per_year as f64;
+    atomic_write(path, |w| {
+        write!(w, "strategy,replicate,step,year")?;
+        for n in NAMES {
+            write!(w, ",{n}")?;
+        }
+        writeln!(w)?;
+        for run in &res.runs {
+            let name = csv_field(&sc.strategies[run.strategy].name);
+            for step in 0..=res.steps {
+                write!(
+                    w,
+                    "{name},{},{step},{}",
+                    run.replicate,
+                    fmt(step as f64 / spy)
+                )?;
+                for v in &run.record.rows[step * N_IND..(step + 1) * N_IND] {
+                    write!(w, ",{}", fmt(*v))?;
+                }
+                writeln!(w)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// The value of indicator `i` of one run at year `y`: the level at the
+/// year's end, or, for activity counts, the total over the year's steps.
+pub fn year_value(rows: &[f64], spy: usize, y: usize, i: usize) -> f64 {
+    if is_activity(i) {
+        if y == 0 {
+            return 0.0;
+        }
+        ((y - 1) * spy + 1..=y * spy)
+            .map(|s| rows[s * N_IND + i])
+            .sum()
+    } else {
+        rows[y * spy * N_IND + i]
+    }
+}
+
+/// Per strategy, year and indicator: summary across replicates.
+/// Indexed `[strategy][year][indicator]`.
+pub fn year_summaries(sc: &Scenario, res: &Results) -> Vec<Vec<Vec<Summary>>> {
+    let spy = sc.run.steps_per_year as usize;
+    let years = sc.run.years as usize;
+    (0..sc.strategies.len())
+        .map(|s| {
+            let runs: Vec<&[f64]> = res
+                .runs
+                .iter()
+                .filter(|r| r.strategy == s)
+                .map(|r| r.record.rows.as_slice())
+                .collect();
+            (0..=years)
+                .map(|y| {
+                    (0..N_IND)
+                        .map(|i| {
+                            let v: Vec<f64> =
+                                runs.iter().map(|r| year_value(r, spy, y, i)).collect();
+                            summarise(&v)
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Per strategy and step: summary of indicator `i` across replicates.
+pub fn step_summaries(sc: &Scenario, res: &Results, i: usize) -> Vec<Vec<Summary>> {
+    (0..sc.strategies.len())
+        .map(|s| {
+            (0..=res.steps)
+                .map(|step| {
+                    let v: Vec<f64> = res
+                        .runs
+                        .iter()
+                        .filter(|r| r.strategy == s)
+                        .map(|r| r.record.rows[step * N_IND + i])
+                        .collect();
+                    summarise(&v)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// `summary.csv`: per strategy, year and indicator, the mean and 95%
+/// interval across replicates (tidy, long form).
+pub fn write_summary(
+    path: &Path,
+    sc: &Scenario,
+    ys: &[Vec<Vec<Summary>>],
+) -> Result<(), OutputError> {
+    atomic_write(path, |w| {
+        writeln!(
+            w,
+            "strategy,year,indicator,replicates,mean,sd,ci95_low,ci95_high"
+        )?;
+        for (s, per_year) in ys.iter().enumerate() {
+            let name = csv_field(&sc.strategies[s].name);
+            for (y, inds) in per_year.iter().enumerate() {
+                for (i, m) in inds.iter().enumerate() {
+                    writeln!(
+                        w,
+                        "{name},{y},{},{},{},{},{},{}",
+                        NAMES[i],
+                        m.n,
+                        fmt(m.mean),
+                        fmt(m.sd),
+                        fmt(m.lo),
+                        fmt(m.hi)
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// `schools.csv`: per strategy, replicate, step and school.
+pub fn write_schools(path: &Path, sc: &Scenario, res: &Results) -> Result<(), OutputError> {
+    atomic_write(path, |w| {
+        writeln!(
+            w,
+            "strategy,replicate,step,school,attainment,quality,capacity,ownership"
+        )?;
+        for run in &res.runs {
+            let name = csv_field(&sc.strategies[run.strategy].name);
+            for r in &run.record.per_school {
+                writeln!(
+                    w,
+                    "{name},{},{},{},{},{},{},{}",
+                    run.replicate,
+                    r.step,
+                    r.school,
+                    fmt(r.attainment),
+                    fmt(r.quality),
+                    fmt(r.capacity),
+                    fmt(r.ownership)
+                )?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// `manifest.json`.
+pub fn write_manifest(path: &Path, value: &serde_json::Value) -> Result<(), OutputError> {
+    atomic_write(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, value).map_err(std::io::Error::other)?;
+        writeln!(w)
+    })
+}
+
+/// `indicators.md`-style documentation of the indicator columns.
+pub fn indicator_reference() -> String {
+    let mut s = String::new();
+    for (n, d) in NAMES.iter().zip(DOCS) {
+        s.push_str(&format!("| `{n}` | {d} |\n"));
+    }
+    s
+}
+
+/// The charts of a run: attainment, gap and diversity over time.
+pub fn write_charts(dir: &Path, sc: &Scenario, res: &Results) -> Result<Vec<PathBuf>, OutputError> {
+    let spy = sc.run.steps_per_year as f64;
+    let reps = sc.run.replicates;
+    let band = if reps > 1 {
+        format!("Lines: mean of {reps} replicates; shaded: 95% interval across replicates")
+    } else {
+        "One replicate (no interval)".to_string()
+    };
+    let mut files = Vec::new();
+    let specs: [(Ind, &str, &str, &str); 5] = [
+        (
+            Ind::AttMean,
+            "attainment",
+            "Mean attainment by strategy",
+            "Attainment (% reaching expected standard)",
+        ),
+        (
+            Ind::Gap,
+            "gap",
+            "Gap between top and bottom quarter of schools",
+            "Gap (percentage points)",
+        ),
+        (
+            Ind::Diversity,
+            "diversity",
+            "Diversity of practice between schools",
+            "Mean distance between schools (dimensions)",
+        ),
+        (
+            Ind::Ownership,
+            "ownership",
+            "Ownership of change",
+            "Mean ownership (0-1)",
+        ),
+        (
+            Ind::Capacity,
+            "capacity",
+            "Capacity to keep improving",
+            "Mean capacity (0-1)",
+        ),
+    ];
+    for (ind, stem, title, ylab) in specs {
+        let sums = step_summaries(sc, res, ind as usize);
+        let series: Vec<Series> = sums
+            .iter()
+            .enumerate()
+            .map(|(s, v)| Series {
+                name: sc.strategies[s].name.clone(),
+                color: s,
+                x: (0..v.len()).map(|k| k as f64 / spy).collect(),
+                y: v.iter().map(|m| m.mean).collect(),
+                lo: (reps > 1).then(|| v.iter().map(|m| m.lo).collect()),
+                hi: (reps > 1).then(|| v.iter().map(|m| m.hi).collect()),
+            })
+            .collect();
+        let wy = sc
+            .strategies
+            .iter()
+            .map(|s| s.levers.withdraw_year)
+            .max()
+            .unwrap_or(0);
+        let chart = LineChart {
+            title: format!("{title} — {}", sc.run.name),
+            subtitle: Some(band.clone()),
+            x_label: "Year (0 = start of strategy)".into(),
+            y_label: ylab.into(),
+            series,
+            y_range: None,
+            x_range: Some((0.0, sc.run.years as f64)),
+            hline: None,
+            vline: (wy > 0).then(|| (wy as f64, "support withdrawn".to_string())),
+        };
+        files.extend(charts::line_chart(&chart, dir, stem)?);
+    }
+    Ok(files)
+}

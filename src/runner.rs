@@ -1,0 +1,137 @@
+//! The runner: plans replicates x strategies, builds each replicate's world
+//! and burn-in once, and maps the strategies over it in parallel (rayon).
+//!
+//! Determinism: results are collected in plan order, and every random draw
+//! is keyed by (seed, replicate, entity, purpose, step) — never by strategy
+//! or thread — so output is identical whatever the thread count.
+
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::model::{self, RunRecord, Settings, World, WorldInputs};
+use crate::scenario::Scenario;
+
+/// The result of one strategy on one replicate.
+#[derive(Clone, Debug)]
+pub struct RunResult {
+    pub strategy: usize,
+    pub replicate: u32,
+    pub record: RunRecord,
+}
+
+/// Facts about one replicate's world worth reporting in the manifest.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct WorldFacts {
+    pub replicate: u32,
+    pub schools: usize,
+    pub teachers: usize,
+    pub edges: usize,
+    pub landscape_maxima: Vec<f64>,
+    pub maxima_exact: bool,
+    pub q0: f64,
+}
+
+/// Everything a scenario run produced.
+#[derive(Clone, Debug)]
+pub struct Results {
+    pub runs: Vec<RunResult>,
+    pub worlds: Vec<WorldFacts>,
+    pub steps: usize,
+}
+
+/// Why a run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("replicate {replicate}: {source}")]
+    World {
+        replicate: u32,
+        #[source]
+        source: model::world::WorldError,
+    },
+}
+
+/// Settings of the model from a scenario.
+pub fn settings(sc: &Scenario, per_school: bool) -> Settings {
+    Settings {
+        years: sc.run.years,
+        steps_per_year: sc.run.steps_per_year,
+        burn_in_years: sc.run.burn_in_years,
+        practice_effect: sc.schools.practice_effect,
+        responsiveness: sc.schools.responsiveness,
+        turbulence: sc.landscape.turbulence,
+        per_school,
+    }
+}
+
+/// Build replicate `r`'s world.
+pub fn world(sc: &Scenario, r: u32) -> Result<World, RunError> {
+    model::build_world(&WorldInputs {
+        seed: sc.run.seed,
+        replicate: r as u64,
+        landscape: &sc.landscape,
+        schools: &sc.schools,
+        network: &sc.network,
+        dir: sc.dir.as_deref(),
+    })
+    .map_err(|source| RunError::World {
+        replicate: r,
+        source,
+    })
+}
+
+/// Run every strategy of `sc` on every replicate. `progress` is called
+/// (from any thread) after each finished run with the number finished.
+pub fn run(
+    sc: &Scenario,
+    per_school: bool,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<Results, RunError> {
+    let st = settings(sc, per_school);
+    let done = AtomicUsize::new(0);
+    let reps: Vec<u32> = (0..sc.run.replicates).collect();
+    let per_rep: Vec<Result<(Vec<RunResult>, WorldFacts), RunError>> = reps
+        .par_iter()
+        .map(|&r| {
+            let w = world(sc, r)?;
+            let start = model::burn_in(&w, &sc.burn_in_levers(), &st);
+            let facts = WorldFacts {
+                replicate: r,
+                schools: w.n_schools,
+                teachers: w.n_teachers(),
+                edges: w.network.edges.len(),
+                landscape_maxima: (0..w.landscape.contexts())
+                    .map(|c| w.landscape.max_raw(c))
+                    .collect(),
+                maxima_exact: w.landscape.maxima_exact(),
+                q0: start.q0,
+            };
+            let runs: Vec<RunResult> = sc
+                .strategies
+                .par_iter()
+                .enumerate()
+                .map(|(i, strat)| {
+                    let record = model::run_strategy(&w, &start, &strat.levers, &st);
+                    progress(done.fetch_add(1, Ordering::Relaxed) + 1);
+                    RunResult {
+                        strategy: i,
+                        replicate: r,
+                        record,
+                    }
+                })
+                .collect();
+            Ok((runs, facts))
+        })
+        .collect();
+    let mut runs = Vec::new();
+    let mut worlds = Vec::new();
+    for item in per_rep {
+        let (r, f) = item?;
+        runs.extend(r);
+        worlds.push(f);
+    }
+    Ok(Results {
+        runs,
+        worlds,
+        steps: sc.steps(),
+    })
+}

@@ -1,0 +1,142 @@
+//! Built-in scenarios: the files of `scenarios/`, embedded in the program,
+//! and the rule that turns a command-line argument into a scenario text.
+//!
+//! Every `scenarios/*.toml` file is listed in `BUILTINS`; a test checks
+//! that the list and the folder agree, so a new file must be registered here.
+
+use super::ScenarioError;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use toml::de::{DeTable, DeValue};
+
+/// Name (the file name without `.toml`) and text of every built-in scenario.
+const BUILTINS: &[(&str, &str)] = &[
+    ("default", include_str!("../../scenarios/default.toml")),
+    ("minimal", include_str!("../../scenarios/minimal.toml")),
+];
+
+/// The TOML text of a built-in scenario.
+pub fn builtin(name: &str) -> Option<&'static str> {
+    BUILTINS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
+
+/// The `description` key of a scenario text ("" if it has none).
+fn description_of(text: &str) -> String {
+    let Ok(doc) = DeTable::parse(text) else {
+        return String::new();
+    };
+    match doc.get_ref().get("description").map(|v| v.get_ref()) {
+        Some(DeValue::String(s)) => s.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Every built-in scenario: its name and its description.
+pub fn builtins() -> Vec<(&'static str, &'static str)> {
+    static DESCRIPTIONS: OnceLock<Vec<String>> = OnceLock::new();
+    let descriptions =
+        DESCRIPTIONS.get_or_init(|| BUILTINS.iter().map(|(_, t)| description_of(t)).collect());
+    BUILTINS
+        .iter()
+        .zip(descriptions)
+        .map(|((n, _), d)| (*n, d.as_str()))
+        .collect()
+}
+
+/// What a scenario argument names: `(origin, text, dir)`.
+///
+/// A path that exists is read (`origin` is the path as given, `dir` its
+/// folder); otherwise a built-in name (`NAME` or `built-in:NAME`; `origin`
+/// is `built-in:NAME`, `dir` is `None`). `None` means the built-in
+/// `default`.
+pub fn resolve(arg: Option<&str>) -> Result<(String, String, Option<PathBuf>), ScenarioError> {
+    let Some(arg) = arg else {
+        let text = builtin("default").expect("the default scenario is built in");
+        return Ok(("built-in:default".into(), text.into(), None));
+    };
+    let path = Path::new(arg);
+    if path.exists() {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ScenarioError::general(arg, format!("cannot read the scenario file: {e}"))
+        })?;
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        return Ok((arg.to_string(), text, Some(dir)));
+    }
+    let name = arg.strip_prefix("built-in:").unwrap_or(arg);
+    match builtin(name) {
+        Some(text) => Ok((format!("built-in:{name}"), text.into(), None)),
+        None => {
+            let names: Vec<&str> = BUILTINS.iter().map(|(n, _)| *n).collect();
+            Err(ScenarioError::general(
+                "",
+                format!(
+                    "no file or built-in scenario named \"{arg}\"; built-ins: {}",
+                    names.join(", ")
+                ),
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+
+    #[test]
+    fn every_file_of_scenarios_is_registered() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| {
+                let name = e.unwrap().file_name().into_string().unwrap();
+                name.strip_suffix(".toml").map(str::to_string)
+            })
+            .collect();
+        files.sort();
+        let mut listed: Vec<String> = BUILTINS.iter().map(|(n, _)| n.to_string()).collect();
+        listed.sort();
+        assert_eq!(files, listed, "register every scenarios/*.toml in BUILTINS");
+        for (name, text) in BUILTINS {
+            let on_disk = std::fs::read_to_string(dir.join(format!("{name}.toml"))).unwrap();
+            assert_eq!(*text, on_disk, "{name}");
+        }
+    }
+
+    #[test]
+    fn every_builtin_parses_and_is_named_after_its_file() {
+        for (name, description) in builtins() {
+            let sc = Scenario::from_str(builtin(name).unwrap(), name, None)
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(sc.run.name, name);
+            assert_eq!(sc.run.description, description);
+            assert!(!description.is_empty(), "{name} has no description");
+        }
+    }
+
+    #[test]
+    fn resolve_finds_builtins_and_files_and_names_the_builtins() {
+        let (origin, text, dir) = resolve(None).unwrap();
+        assert_eq!(origin, "built-in:default");
+        assert_eq!(text, builtin("default").unwrap());
+        assert!(dir.is_none());
+        assert_eq!(resolve(Some("minimal")).unwrap().0, "built-in:minimal");
+        assert_eq!(
+            resolve(Some("built-in:minimal")).unwrap().0,
+            "built-in:minimal"
+        );
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/minimal.toml");
+        let p = path.to_str().unwrap();
+        let (origin, _, dir) = resolve(Some(p)).unwrap();
+        assert_eq!(origin, p);
+        assert_eq!(dir.unwrap(), path.parent().unwrap());
+        let err = resolve(Some("nope")).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "no file or built-in scenario named \"nope\"; built-ins: default, minimal"
+        );
+    }
+}
