@@ -1,1 +1,131 @@
-fn main() {}
+//! Engine benchmarks: one step and one whole run at Burnham size (93 schools,
+//! about 3,500 teachers) and at England size (about 24,000 schools in 150
+//! authorities, about 450,000 teachers), each with 1 and 2 worker threads.
+//!
+//! Run: `cargo bench --bench engine` (add `-- burnham` or `-- england` to filter).
+
+use divan::Bencher;
+use orglearn::model::{self, Run, State, World};
+use orglearn::runner;
+use orglearn::scenario::Scenario;
+
+fn main() {
+    divan::main();
+}
+
+const BURNHAM: &str = r#"
+name = "burnham-size"
+seed = 2004
+years = 10
+replicates = 1
+[schools]
+schools = 93
+staff_mean = 37.6
+[[strategy]]
+preset = "tri-level"
+"#;
+
+const ENGLAND: &str = r#"
+name = "england-size"
+seed = 2004
+years = 10
+replicates = 1
+[schools]
+authorities = 150
+schools = 160
+schools_cv = 0.6
+staff_mean = 18.75
+staff_sd = 8
+[network]
+kind = "clusters"
+inter_authority_ties = 300
+[[strategy]]
+preset = "tri-level"
+brokered_ties_per_year = 2
+"#;
+
+fn scenario(text: &str) -> Scenario {
+    Scenario::from_str(text, "bench", None).expect("bench scenario is valid")
+}
+
+struct Prepared {
+    sc: Scenario,
+    world: World,
+    start: State,
+    settings: model::Settings,
+}
+
+fn prepare(text: &str) -> Prepared {
+    let sc = scenario(text);
+    let world = runner::world(&sc, 0).expect("world builds");
+    let settings = runner::settings(&sc, false);
+    let start = model::burn_in(&world, &sc.burn_in_levers(), &settings);
+    Prepared {
+        sc,
+        world,
+        start,
+        settings,
+    }
+}
+
+fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool")
+}
+
+fn bench_step(bencher: Bencher, p: &Prepared, threads: usize) {
+    let pool = pool(threads);
+    let levers = &p.sc.strategies[0].levers;
+    // A run advanced into its second year, so the step is a steady-state one.
+    let mut warm = Run::new(&p.world, &p.start, levers, &p.settings);
+    for _ in 0..4 {
+        warm.step();
+    }
+    let state = warm.state().clone();
+    bencher
+        .with_inputs(|| Run::new(&p.world, &state, levers, &p.settings))
+        .bench_local_values(|mut run| {
+            pool.install(|| run.step());
+            run
+        });
+}
+
+fn bench_run(bencher: Bencher, text: &str, threads: usize) {
+    let sc = scenario(text);
+    let pool = pool(threads);
+    bencher.bench_local(|| pool.install(|| runner::run(&sc, false, &|_| {}).expect("runs")));
+}
+
+#[divan::bench(args = [1, 2])]
+fn burnham_step(bencher: Bencher, threads: usize) {
+    let p = prepare(BURNHAM);
+    bench_step(bencher, &p, threads);
+}
+
+/// World building, burn-in and a 10-year tri-level run.
+#[divan::bench(args = [1, 2])]
+fn burnham_run(bencher: Bencher, threads: usize) {
+    bench_run(bencher, BURNHAM, threads);
+}
+
+#[divan::bench(args = [1, 2], sample_count = 10, sample_size = 1)]
+fn england_step(bencher: Bencher, threads: usize) {
+    let p = prepare(ENGLAND);
+    bench_step(bencher, &p, threads);
+}
+
+/// World building, burn-in and a 10-year tri-level run.
+#[divan::bench(args = [1, 2], sample_count = 3, sample_size = 1)]
+fn england_run(bencher: Bencher, threads: usize) {
+    bench_run(bencher, ENGLAND, threads);
+}
+
+/// The default scenario: about 100 schools, six strategies, 20 replicates.
+#[divan::bench(args = [1, 2], sample_count = 3, sample_size = 1)]
+fn default_scenario(bencher: Bencher, threads: usize) {
+    let sc = Scenario::open(None, &[]).expect("default scenario");
+    let pool = pool(threads);
+    bencher.bench_local(|| pool.install(|| runner::run(&sc, false, &|_| {}).expect("runs")));
+}

@@ -79,6 +79,12 @@ pub fn world(sc: &Scenario, r: u32) -> Result<World, RunError> {
     })
 }
 
+/// The year keys at which turbulence strikes: burn-in years, then years 1..=years.
+pub fn turbulence_keys(sc: &Scenario) -> Vec<u64> {
+    let b = sc.run.burn_in_years as u64;
+    (0..b).chain(b + 1..=b + sc.run.years as u64).collect()
+}
+
 /// Run every strategy of `sc` on every replicate. `progress` is called
 /// (from any thread) after each finished run with the number finished.
 pub fn run(
@@ -92,7 +98,10 @@ pub fn run(
     let per_rep: Vec<Result<(Vec<RunResult>, WorldFacts), RunError>> = reps
         .par_iter()
         .map(|&r| {
-            let w = world(sc, r)?;
+            let mut w = world(sc, r)?;
+            if sc.strategies.len() > 1 {
+                w.prepare_turbulence(sc.landscape.turbulence, &turbulence_keys(sc));
+            }
             let start = model::burn_in(&w, &sc.burn_in_levers(), &st);
             let facts = WorldFacts {
                 replicate: r,

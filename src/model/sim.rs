@@ -345,63 +345,107 @@ fn authority_majority(s: &State, w: &World, a: usize) -> u64 {
     out
 }
 
-/// Run one strategy from the shared year-0 state. `rows` receives
-/// `(steps + 1) * N_IND` values.
-pub fn run_strategy(w: &World, start: &State, l: &Levers, st: &Settings) -> RunRecord {
-    let mut s = start.clone();
-    let cx = Cx::new(w, l, st, s.q0);
-    init_strategy(&mut s, &cx);
-    let spy = st.steps_per_year;
-    let steps = (st.years * spy) as usize;
-    let mut rows = vec![0.0; (steps + 1) * N_IND];
-    let mut per_school = Vec::new();
-    let base_step = (st.burn_in_years * spy) as u64;
-    let flags0 = year_flags(l, 1);
-    record(&mut s, &cx, flags0, &mut rows[0..N_IND]);
-    if st.per_school {
-        push_school_rows(&s, 0, &mut per_school);
-    }
-    for y in 1..=st.years {
-        let flags = year_flags(l, y);
-        s.arrived_this_year = 0;
-        for k in 0..spy {
-            let t = ((y - 1) * spy + k) as usize;
-            let abs = base_step + t as u64;
-            s.act = Activity::default();
-            step(&mut s, &cx, t as u64, abs, flags);
-            let row = t + 1;
-            record(
-                &mut s,
-                &cx,
-                flags,
-                &mut rows[row * N_IND..(row + 1) * N_IND],
-            );
-            if st.per_school {
-                push_school_rows(&s, row as u32, &mut per_school);
-            }
-        }
-        let ykey = (st.burn_in_years + y) as u64;
-        year_end(&mut s, &cx, ykey, flags);
-        if l.withdraw_year > 0 && y == l.withdraw_year {
-            s.q_at_withdrawal = mean(&s.quality);
-        }
-        // Year-end changes (turnover, ownership...) show in the year's last row.
-        let row = y as usize * spy as usize;
-        let keep: [f64; 9] = activity_slice(&rows[row * N_IND..(row + 1) * N_IND]);
-        record(
-            &mut s,
-            &cx,
-            flags,
-            &mut rows[row * N_IND..(row + 1) * N_IND],
-        );
-        restore_activity(&mut rows[row * N_IND..(row + 1) * N_IND], keep);
+/// One strategy's run, advanced a step at a time (for benchmarks and
+/// tests; [`run_strategy`] runs it to the end).
+pub struct Run<'a> {
+    s: State,
+    cx: Cx<'a>,
+    /// Steps done.
+    t: usize,
+    steps: usize,
+    rows: Vec<f64>,
+    per_school: Vec<SchoolRow>,
+}
+
+impl<'a> Run<'a> {
+    /// Start a run from the shared year-0 state.
+    pub fn new(w: &'a World, start: &State, l: &'a Levers, st: &'a Settings) -> Run<'a> {
+        let mut s = start.clone();
+        let cx = Cx::new(w, l, st, s.q0);
+        init_strategy(&mut s, &cx);
+        let steps = (st.years * st.steps_per_year) as usize;
+        let mut rows = vec![0.0; (steps + 1) * N_IND];
+        let mut per_school = Vec::new();
+        record(&mut s, &cx, year_flags(l, 1), &mut rows[0..N_IND]);
         if st.per_school {
-            let from = per_school.len() - w.n_schools;
-            per_school.truncate(from);
-            push_school_rows(&s, row as u32, &mut per_school);
+            per_school.reserve((steps + 1) * w.n_schools);
+            push_school_rows(&s, 0, &mut per_school);
+        }
+        Run {
+            s,
+            cx,
+            t: 0,
+            steps,
+            rows,
+            per_school,
         }
     }
-    RunRecord { rows, per_school }
+
+    /// The current state.
+    pub fn state(&self) -> &State {
+        &self.s
+    }
+
+    /// Steps done so far.
+    pub fn steps_done(&self) -> usize {
+        self.t
+    }
+
+    /// Advance one step (and the year end after a year's last step).
+    /// Returns false, doing nothing, once the run is complete.
+    pub fn step(&mut self) -> bool {
+        if self.t >= self.steps {
+            return false;
+        }
+        let (cx, s) = (&self.cx, &mut self.s);
+        let (st, l, w) = (cx.st, cx.l, cx.w);
+        let spy = st.steps_per_year as usize;
+        let t = self.t;
+        let y = (t / spy) as u32 + 1;
+        let flags = year_flags(l, y);
+        if t % spy == 0 {
+            s.arrived_this_year = 0;
+        }
+        let abs = (st.burn_in_years as usize * spy + t) as u64;
+        s.act = Activity::default();
+        step(s, cx, t as u64, abs, flags);
+        let row = t + 1;
+        let rows = &mut self.rows[row * N_IND..(row + 1) * N_IND];
+        record(s, cx, flags, rows);
+        if row % spy == 0 {
+            let ykey = (st.burn_in_years + y) as u64;
+            year_end(s, cx, ykey, flags);
+            if l.withdraw_year > 0 && y == l.withdraw_year {
+                s.q_at_withdrawal = mean(&s.quality);
+            }
+            // Year-end changes (turnover, ownership...) show in the year's
+            // last row; its activity counts stay those of the step.
+            let keep: [f64; 9] = activity_slice(rows);
+            record(s, cx, flags, rows);
+            restore_activity(rows, keep);
+        }
+        if st.per_school {
+            push_school_rows(s, row as u32, &mut self.per_school);
+        }
+        let _ = w;
+        self.t += 1;
+        true
+    }
+
+    /// The records of the run.
+    pub fn finish(self) -> RunRecord {
+        RunRecord {
+            rows: self.rows,
+            per_school: self.per_school,
+        }
+    }
+}
+
+/// Run one strategy from the shared year-0 state to the end.
+pub fn run_strategy(w: &World, start: &State, l: &Levers, st: &Settings) -> RunRecord {
+    let mut run = Run::new(w, start, l, st);
+    while run.step() {}
+    run.finish()
 }
 
 fn activity_slice(r: &[f64]) -> [f64; 9] {
@@ -1320,14 +1364,19 @@ fn year_end_common(s: &mut State, cx: &Cx, ykey: u64, _f: YearFlags, main: bool)
     }
     // Turbulence (shared shocks: keyed by year only).
     if cx.st.turbulence > 0.0 {
-        let mut r = stream(
-            w.seed,
-            w.replicate,
-            entity::WORLD,
-            Purpose::Turbulence,
-            ykey,
-        );
-        s.landscape.turbulence(cx.st.turbulence, &mut r);
+        match w.turbulent.get(ykey as usize) {
+            Some(Some(l)) => s.landscape.clone_from(l),
+            _ => {
+                let mut r = stream(
+                    w.seed,
+                    w.replicate,
+                    entity::WORLD,
+                    Purpose::Turbulence,
+                    ykey,
+                );
+                s.landscape.turbulence(cx.st.turbulence, &mut r);
+            }
+        }
     }
     let _ = main;
 }

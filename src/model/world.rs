@@ -48,9 +48,40 @@ pub struct World {
     pub initial_capacity: Vec<f64>,
     pub initial_ownership: Vec<f64>,
     pub school_ids: Vec<String>,
+    /// The landscape after each year's turbulence, by year key (burn-in
+    /// years 0.., then `burn_in_years + y` for year y), computed once per
+    /// replicate and shared by every strategy (the shocks are common).
+    /// Empty until [`World::prepare_turbulence`]; the model then applies
+    /// turbulence itself, with the same streams and result.
+    pub turbulent: Vec<Option<Landscape>>,
 }
 
 impl World {
+    /// Precompute the landscape after the turbulence of each year key in
+    /// `keys` (ascending), so strategies share it instead of recomputing it.
+    pub fn prepare_turbulence(&mut self, turbulence: f64, keys: &[u64]) {
+        self.turbulent.clear();
+        if turbulence <= 0.0 {
+            return;
+        }
+        let mut cur = self.landscape.clone();
+        for &k in keys {
+            let mut r = stream(
+                self.seed,
+                self.replicate,
+                entity::WORLD,
+                Purpose::Turbulence,
+                k,
+            );
+            cur.turbulence(turbulence, &mut r);
+            let idx = k as usize;
+            if self.turbulent.len() <= idx {
+                self.turbulent.resize(idx + 1, None);
+            }
+            self.turbulent[idx] = Some(cur.clone());
+        }
+    }
+
     pub fn n_teachers(&self) -> usize {
         *self.offsets.last().unwrap_or(&0) as usize
     }
@@ -353,5 +384,6 @@ pub fn build_world(inp: &WorldInputs) -> Result<World, WorldError> {
         initial_capacity: capacity,
         initial_ownership: ownership,
         school_ids,
+        turbulent: Vec::new(),
     })
 }

@@ -308,11 +308,12 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// The candidate nearest to `key`, if it is close enough to be a typo.
 fn nearest<'a>(key: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = 2.max(key.chars().count() / 3);
+    let len = key.chars().count();
+    let limit = 2.max(len / 3);
     candidates
         .into_iter()
         .map(|c| (edit_distance(key, c), c))
-        .filter(|(d, _)| *d <= limit)
+        .filter(|(d, _)| *d <= limit && *d < len)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }
@@ -1274,6 +1275,8 @@ mod tests {
             Some("socialisation")
         );
         assert_eq!(nearest("zzzzzz", ["socialisation"]), None);
+        assert_eq!(nearest("x", ["n", "k"]), None);
+        assert_eq!(nearest("nn", ["n", "k"]), Some("n"));
     }
 
     #[test]
