@@ -129,3 +129,22 @@ fn default_scenario(bencher: Bencher, threads: usize) {
     let pool = pool(threads);
     bencher.bench_local(|| pool.install(|| runner::run(&sc, false, &|_| {}).expect("runs")));
 }
+
+/// Building an NK landscape with its exact table: the main model's size
+/// (N = 16, K = 3, 4 contexts) and the validation size (N = 20, K = 5).
+#[divan::bench(args = [(16, 3, 4), (20, 5, 1)])]
+fn landscape_build(bencher: Bencher, (n, k, c): (usize, usize, usize)) {
+    use orglearn::landscape::{Landscape, LandscapeSpec};
+    use orglearn::rng::{Purpose, stream};
+    let spec = LandscapeSpec {
+        n,
+        k,
+        contexts: c,
+        context_weight: 0.5,
+    };
+    let mut i = 0u64;
+    bencher.bench_local(|| {
+        i += 1;
+        Landscape::generate(&spec, &mut stream(1, i, 0, Purpose::Landscape, 0)).expect("valid")
+    });
+}

@@ -51,6 +51,12 @@ pub enum Command {
     },
     /// List the built-in scenarios and the strategy presets.
     List,
+    /// Run a parameter sweep (plan first, then run; resumable and shardable).
+    Sweep(crate::sweep::SweepArgs),
+    /// Combine the outputs of a sweep's shards.
+    Merge(crate::sweep::MergeArgs),
+    /// Sensitivity analysis (Sobol or Morris) of a finished sweep.
+    Analyze(crate::sweep::AnalyzeArgs),
     /// Print every scenario key with its default, range, unit and source.
     Levers {
         /// Print as Markdown tables (as in the README).
@@ -104,6 +110,9 @@ where
             list();
             Ok(())
         }
+        Command::Sweep(a) => crate::sweep::sweep(a),
+        Command::Merge(a) => crate::sweep::merge(a),
+        Command::Analyze(a) => crate::sweep::analyze(a),
         Command::Levers { markdown } => {
             print!("{}", levers_reference(markdown));
             Ok(())
@@ -269,6 +278,9 @@ pub fn levers_reference(markdown: bool) -> String {
 }
 
 fn run(a: RunArgs) -> Result<()> {
+    if crate::validation::is_validation(a.scenario.as_deref()) {
+        return crate::validation::run(&a);
+    }
     let started = SystemTime::now();
     let t0 = Instant::now();
     let mut sets = a.set.clone();
@@ -345,17 +357,30 @@ fn run(a: RunArgs) -> Result<()> {
         "worlds": res.worlds,
         "landscape_maxima": if res.worlds.iter().all(|w| w.maxima_exact) { "exact" } else { "estimated by hill climbing (N > 20)" },
     });
+    let report_files = crate::report::write(&crate::report::ReportInputs {
+        dir: &out_dir,
+        scenario: &sc,
+        results: &res,
+        years: &ys,
+        manifest: &manifest,
+        draw_charts: !a.no_charts,
+    })?;
     output::write_manifest(&out_dir.join("manifest.json"), &manifest)?;
     if !a.quiet {
         print_table(&sc, &ys);
         println!(
-            "\nWrote {}: indicators.csv, summary.csv{}, manifest.json{} ({:.1} s, {} threads)",
+            "\nWrote {}: indicators.csv, summary.csv{}, manifest.json{}{} ({:.1} s, {} threads)",
             out_dir.display(),
             if a.per_school { ", schools.csv" } else { "" },
             if charts.is_empty() {
                 String::new()
             } else {
                 format!(", {} charts (PNG and SVG)", charts.len() / 2)
+            },
+            if report_files.is_empty() {
+                String::new()
+            } else {
+                format!(", {} report files", report_files.len())
             },
             t0.elapsed().as_secs_f64(),
             nthreads

@@ -1096,44 +1096,4 @@ mod tests {
         let l = gen_(&spec(6, 1, 1, 0.0), 1);
         assert!(format!("{l:?}").contains("Landscape"));
     }
-
-    /// Timing check, run by hand:
-    /// `cargo test --release --lib landscape::tests::timing -- --ignored --nocapture`
-    #[test]
-    #[ignore]
-    fn timing() {
-        for (s, reps) in [
-            (spec(16, 3, 4, 0.5), 50),
-            (spec(20, 5, 1, 0.0), 20),
-            (spec(20, 5, 4, 0.5), 5),
-            (spec(24, 5, 1, 0.0), 5),
-        ] {
-            let mut times = Vec::new();
-            for r in 0..reps {
-                let t0 = std::time::Instant::now();
-                let l = gen_(&s, r);
-                std::hint::black_box(l.max_raw(0));
-                times.push(t0.elapsed().as_secs_f64());
-            }
-            times.sort_by(f64::total_cmp);
-            let per = times[reps as usize / 2];
-            println!(
-                "{s:?}: {:.2} ms per build (median of {reps}, min {:.2})",
-                per * 1e3,
-                times[0] * 1e3
-            );
-        }
-        // A turbulence step that changes the shared table rebuilds in place.
-        let mut l = gen_(&spec(20, 5, 1, 0.0), 1);
-        let t0 = std::time::Instant::now();
-        let mut rows = 0;
-        for r in 0..20 {
-            rows += l.turbulence(0.1, &mut stream(1, 0, 0, Purpose::Turbulence, r));
-        }
-        let per = t0.elapsed().as_secs_f64() / 20.0;
-        println!(
-            "turbulence(0.1) at N=20, K=5: {:.2} ms per step ({rows} rows)",
-            per * 1e3
-        );
-    }
 }

@@ -10,3 +10,6 @@ pub mod rng;
 pub mod runner;
 pub mod scenario;
 pub mod stats;
+pub mod validation;
+pub mod sweep;
+pub mod report;

@@ -233,9 +233,9 @@ pub fn write_manifest(path: &Path, value: &serde_json::Value) -> Result<(), Outp
     })
 }
 
-/// `indicators.md`-style documentation of the indicator columns.
+/// The indicator columns as a Markdown table (the README's outputs reference).
 pub fn indicator_reference() -> String {
-    let mut s = String::new();
+    let mut s = String::from("| column | meaning |\n|---|---|\n");
     for (n, d) in NAMES.iter().zip(DOCS) {
         s.push_str(&format!("| `{n}` | {d} |\n"));
     }

@@ -290,39 +290,39 @@ levers! {
             "One line saying what the scenario asks (shown by `orglearn list` and in the manifest).";
         seed: u64 = 20040301, Kind::Int { min: 0, max: i64::MAX }, Always, "", "assumption",
             "Master seed. Every random draw comes from a stream keyed by (seed, replicate, entity, purpose, step).";
-        years: u32 = 10, Kind::Int { min: 1, max: 200 }, Always, "years", "MODEL 3",
+        years: u32 = 10, Kind::Int { min: 1, max: 200 }, Always, "years", "spec §3",
             "Years simulated after burn-in (year 0 is the end of burn-in).";
-        steps_per_year: u32 = 3, Kind::Int { min: 1, max: 52 }, Always, "steps", "MODEL 3 (school terms)",
+        steps_per_year: u32 = 3, Kind::Int { min: 1, max: 52 }, Always, "steps", "spec §3 (school terms)",
             "Steps per year; rates are per year and turned into per-step hazards, so this does not change behaviour.";
         replicates: u32 = 20, Kind::Int { min: 1, max: 1_000_000 }, Always, "", "assumption",
             "Independent replicates (new landscape, schools, network and shocks each); strategies share them.";
-        burn_in_years: u32 = 5, Kind::Int { min: 0, max: 100 }, Always, "years", "MODEL 3",
+        burn_in_years: u32 = 5, Kind::Int { min: 0, max: 100 }, Always, "years", "spec §3",
             "Years of status-quo dynamics before year 0, shared by all strategies of a replicate.";
-        sustain_years: u32 = 3, Kind::Int { min: 1, max: 100 }, Always, "years", "MODEL 7 (Coburn 2003, via 004)",
+        sustain_years: u32 = 3, Kind::Int { min: 1, max: 100 }, Always, "years", "spec §7 (Coburn 2003, via 004)",
             "Sustainability is the share of the gain still held this many years after support is withdrawn.";
     }
 }
 
 levers! {
-    /// The practice landscape (MODEL 2).
+    /// The practice landscape (spec §2).
     pub struct LandscapeParams, LANDSCAPE_LEVERS {
-        n: u32 = 16, Kind::Int { min: 1, max: 64 }, Always, "dimensions", "MODEL 2",
+        n: u32 = 16, Kind::Int { min: 1, max: 64 }, Always, "dimensions", "spec §2",
             "Practice dimensions N. Maxima are exact (and evaluation a table lookup) for N <= 20.";
-        k: u32 = 3, Kind::Int { min: 0, max: 63 }, Always, "dimensions", "MODEL 2 (Kauffman NK)",
+        k: u32 = 3, Kind::Int { min: 0, max: 63 }, Always, "dimensions", "spec §2 (Kauffman NK)",
             "Interactions K: each dimension's contribution depends on K others (must be < N).";
-        contexts: u32 = 4, Kind::Int { min: 1, max: 64 }, Always, "types", "MODEL 2 (004: local context)",
+        contexts: u32 = 4, Kind::Int { min: 1, max: 64 }, Always, "types", "spec §2 (004: local context)",
             "Context types C; each has its own local table.";
-        context_weight: f64 = 0.5, P01, Always, "", "MODEL 2, 5 (000, 004: fit to local context)",
+        context_weight: f64 = 0.5, P01, Always, "", "spec §2, 5 (000, 004: fit to local context); default tuned, see docs/ODD.md",
             "lambda: weight of the local table against the shared one (0: one best practice everywhere).";
-        turbulence: f64 = 0.02, P01, Always, "per row per year", "MODEL 2 (004 quoting Fullan)",
+        turbulence: f64 = 0.02, P01, Always, "per row per year", "spec §2 (004 quoting Fullan)",
             "Probability that each table row is redrawn each year (problems don't stay solved).";
     }
 }
 
 levers! {
-    /// The schools and what is observed of them (MODEL 1, 4.8).
+    /// The schools and what is observed of them (spec §1, 4.8).
     pub struct SchoolParams, SCHOOL_LEVERS {
-        authorities: u32 = 1, Kind::Int { min: 1, max: 10_000 }, Always, "", "MODEL 1 (004: 19 authorities)",
+        authorities: u32 = 1, Kind::Int { min: 1, max: 10_000 }, Always, "", "spec §1 (004: 19 authorities)",
             "Number of authorities (each with its own centre and network).";
         schools: u32 = 100, Kind::Int { min: 1, max: 1_000_000 }, Always, "schools", "000 (93 schools), assumption",
             "Mean schools per authority.";
@@ -332,17 +332,17 @@ levers! {
             "Mean teachers per school.";
         staff_sd: f64 = 15.0, Kind::Float { min: 0.0, max: 1000.0 }, Always, "teachers", "assumption",
             "Standard deviation of teachers per school (gamma distributed, at least 3).";
-        cohort: f64 = 45.0, Kind::Float { min: 1.0, max: 10_000.0 }, Always, "pupils", "MODEL 5",
+        cohort: f64 = 45.0, Kind::Float { min: 1.0, max: 10_000.0 }, Always, "pupils", "spec §5",
             "Mean pupils per tested year group (sets the sampling noise of published results).";
-        intake_mean: f64 = 60.0, Kind::Float { min: 0.0, max: 100.0 }, Always, "%", "MODEL 5",
+        intake_mean: f64 = 60.0, Kind::Float { min: 0.0, max: 100.0 }, Always, "%", "spec §5",
             "Mean intake: attainment a school's pupils reach with average-quality practice.";
-        intake_sd: f64 = 8.0, Kind::Float { min: 0.0, max: 50.0 }, Always, "points", "MODEL 5",
+        intake_sd: f64 = 8.0, Kind::Float { min: 0.0, max: 50.0 }, Always, "points", "spec §5",
             "Standard deviation of intake across schools.";
         intake_context_link: f64 = 0.0, P01, Always, "", "assumption",
             "How far intake is tied to context type (0: independent; 1: context types are intake bands).";
-        practice_effect: f64 = 25.0, Kind::Float { min: 0.0, max: 100.0 }, Always, "points", "MODEL 4.8",
+        practice_effect: f64 = 25.0, Kind::Float { min: 0.0, max: 100.0 }, Always, "points", "spec §4.8",
             "Points that optimal practice everywhere would add to mean attainment.";
-        responsiveness: f64 = 1.0, Kind::Float { min: 0.0, max: 50.0 }, Always, "per year", "MODEL 4.8",
+        responsiveness: f64 = 1.0, Kind::Float { min: 0.0, max: 50.0 }, Always, "per year", "spec §4.8",
             "Rate at which attainment moves toward its potential (practice shows in results with a lag).";
         capacity_mean: f64 = 0.4, P01, Always, "", "assumption",
             "Mean initial capacity c (staff capability for enquiry and change), before burn-in.";
@@ -352,21 +352,21 @@ levers! {
             "Mean initial ownership o.";
         schools_per_adviser: u32 = 10, Kind::Int { min: 1, max: 100_000 }, Always, "schools", "assumption",
             "Schools per adviser in the hierarchy tree (advisers are assigned by cluster).";
-        file: String = String::new(), Kind::OptText, Always, "", "MODEL 6",
+        file: String = String::new(), Kind::OptText, Always, "", "spec §6",
             "Optional schools CSV (id,authority,context,staff,cohort,intake,x,y,cluster); relative to the scenario file.";
     }
 }
 
 levers! {
-    /// The school network (MODEL 6).
+    /// The school network (spec §6).
     pub struct NetworkParams, NETWORK_LEVERS {
         kind: String = "clusters".to_string(),
             Kind::Choice(&["clusters", "geographic", "small-world", "scale-free", "complete", "ring", "none", "file"]),
-            Always, "", "MODEL 6", "Network kind.";
+            Always, "", "spec §6", "Network kind.";
         cluster_size: u32 = 6, Kind::Int { min: 1, max: 100_000 }, Always, "schools", "002 (learning communities of at least 6)",
             "Schools per cluster (learning community).";
-        p_within: f64 = 0.8, P01, Always, "", "MODEL 5", "Link probability inside a cluster.";
-        p_between: f64 = 0.01, P01, Always, "", "MODEL 5", "Link probability between clusters of one authority.";
+        p_within: f64 = 0.8, P01, Always, "", "spec §5", "Link probability inside a cluster.";
+        p_between: f64 = 0.01, P01, Always, "", "spec §5", "Link probability between clusters of one authority.";
         radius: f64 = 0.15, Kind::Float { min: 0.0, max: 1.5 }, Always, "unit square", "assumption",
             "Geographic: link schools closer than this.";
         sw_degree: u32 = 4, Kind::Int { min: 2, max: 1000 }, Always, "", "Watts & Strogatz 1998",
@@ -376,81 +376,81 @@ levers! {
             "Scale-free: edges per new school.";
         inter_authority_ties: u32 = 0, Kind::Int { min: 0, max: 10_000_000 }, Always, "ties", "004 (LEArning project)",
             "Random ties between schools of different authorities.";
-        file: String = String::new(), Kind::OptText, Always, "", "MODEL 6",
+        file: String = String::new(), Kind::OptText, Always, "", "spec §6",
             "Edge list CSV (`from,to[,trust]`) for kind = \"file\"; relative to the scenario file.";
     }
 }
 
 levers! {
-    /// The levers of one strategy (MODEL 4, 5). Presets set some of them;
+    /// The levers of one strategy (spec §4, 5). Presets set some of them;
     /// a scenario's `[levers]` table and each `[[strategy]]` table override
     /// them key by key.
     pub struct Levers, STRATEGY_LEVERS {
         // --- mechanism switches
-        cascade: bool = false, Kind::Bool, Switch, "", "MODEL 5", "Top-down cascade of a central programme (4.4).";
-        enquiry: bool = false, Kind::Bool, Switch, "", "MODEL 5", "Decentralised enquiry: each school's action research (4.2).";
-        lateral: bool = false, Kind::Bool, Switch, "", "MODEL 5", "Lateral sharing between schools in the network (4.3).";
-        upward: bool = false, Kind::Bool, Switch, "", "MODEL 5", "Upward learning and publication of findings (4.5).";
+        cascade: bool = false, Kind::Bool, Switch, "", "spec §5", "Top-down cascade of a central programme (4.4).";
+        enquiry: bool = false, Kind::Bool, Switch, "", "spec §5", "Decentralised enquiry: each school's action research (4.2).";
+        lateral: bool = false, Kind::Bool, Switch, "", "spec §5", "Lateral sharing between schools in the network (4.3).";
+        upward: bool = false, Kind::Bool, Switch, "", "spec §5", "Upward learning and publication of findings (4.5).";
         // --- within-school learning (always on)
-        socialisation: f64 = 0.5, RATE, Always, "per year", "MODEL 4.1 (March 1991 p1)",
+        socialisation: f64 = 0.5, RATE, Always, "per year", "spec §4.1 (March 1991 p1); default tuned, see docs/ODD.md",
             "Rate at which teachers adopt the school code where they differ.";
-        code_learning: f64 = 0.15, RATE, Always, "per year", "MODEL 4.1 (March 1991 p2)",
+        code_learning: f64 = 0.15, RATE, Always, "per year", "spec §4.1 (March 1991 p2)",
             "Rate at which the code learns from the superior group of teachers.";
-        tinkering: f64 = 0.5, RATE, Always, "per teacher per year", "MODEL 4.1",
+        tinkering: f64 = 0.5, RATE, Always, "per teacher per year", "spec §4.1",
             "Rate at which a teacher tries flipping one practice dimension.";
-        classroom_noise: f64 = 0.05, Kind::Float { min: 0.0, max: 10.0 }, Always, "effectiveness", "MODEL 4.1",
+        classroom_noise: f64 = 0.05, Kind::Float { min: 0.0, max: 10.0 }, Always, "effectiveness", "spec §4.1",
             "S.d. of the noise on a teacher's observed classroom effectiveness.";
-        collaboration: f64 = 0.0, P01, Always, "", "MODEL 4.1 (003 dimension 3)",
+        collaboration: f64 = 0.0, P01, Always, "", "spec §4.1 (003 dimension 3)",
             "Team learning: raises p1 and p2 to p + collaboration * (1 - p).";
         // --- turnover (always on)
-        teacher_turnover: f64 = 0.1, P01, Always, "per year", "MODEL 4.6", "Probability a teacher leaves each year.";
-        induction: f64 = 0.5, P01, Always, "", "MODEL 4.6", "Probability a replacement starts with the code's values.";
-        head_turnover: f64 = 0.1, P01, Always, "per year", "MODEL 4.6", "Probability a school changes head each year.";
-        head_change_cost: f64 = 0.2, P01, Always, "capacity", "MODEL 4.6", "Capacity lost with a new head.";
-        mentoring: f64 = 0.0, P01, Always, "", "MODEL 4.6 (002: new-head mentoring)", "Share of the head-change cost that mentoring averts.";
+        teacher_turnover: f64 = 0.1, P01, Always, "per year", "spec §4.6", "Probability a teacher leaves each year.";
+        induction: f64 = 0.5, P01, Always, "", "spec §4.6", "Probability a replacement starts with the code's values.";
+        head_turnover: f64 = 0.1, P01, Always, "per year", "spec §4.6", "Probability a school changes head each year.";
+        head_change_cost: f64 = 0.2, P01, Always, "capacity", "spec §4.6", "Capacity lost with a new head.";
+        mentoring: f64 = 0.0, P01, Always, "", "spec §4.6 (002: new-head mentoring)", "Share of the head-change cost that mentoring averts.";
         // --- CPD (always on)
         cpd_hours: f64 = 35.0, Kind::Float { min: 0.0, max: 1000.0 }, Always, "hours per teacher per year", "000 (post-McCrone 35 h)",
             "Continuing professional development.";
-        cpd_effect: f64 = 0.2, P01, Always, "", "MODEL 5", "Share of the capacity gap closed per year by 35 h of CPD.";
+        cpd_effect: f64 = 0.2, P01, Always, "", "spec §5", "Share of the capacity gap closed per year by 35 h of CPD.";
         // --- pressure, funding and schedules (always on)
-        pressure: f64 = 0.3, P01, Always, "", "MODEL 5 (0.8 under cascade)", "Accountability pressure pi.";
-        relax_year: u32 = 0, Kind::Int { min: 0, max: 200 }, Always, "year", "MODEL 4.7",
+        pressure: f64 = 0.3, P01, Always, "", "spec §5 (0.8 under cascade)", "Accountability pressure pi.";
+        relax_year: u32 = 0, Kind::Int { min: 0, max: 200 }, Always, "year", "spec §4.7",
             "From the year after this one, pressure becomes `relaxed_pressure` (0: never).";
-        relaxed_pressure: f64 = 0.3, P01, Always, "", "MODEL 4.7", "Pressure after `relax_year`.";
-        funding_end_year: u32 = 0, Kind::Int { min: 0, max: 200 }, Always, "year", "MODEL 4.7 (002)",
+        relaxed_pressure: f64 = 0.3, P01, Always, "", "spec §4.7", "Pressure after `relax_year`.";
+        funding_end_year: u32 = 0, Kind::Int { min: 0, max: 200 }, Always, "year", "spec §4.7 (002)",
             "Last funded year of enquiry and network activity (0: funded throughout).";
-        withdraw_year: u32 = 0, Kind::Int { min: 0, max: 200 }, Always, "year", "MODEL 7 (Coburn, via 004)",
+        withdraw_year: u32 = 0, Kind::Int { min: 0, max: 200 }, Always, "year", "spec §7 (Coburn, via 004)",
             "Last year of support: afterwards the cascade stops, funding ends and pressure becomes `withdrawn_pressure` (0: never).";
         withdrawn_pressure: f64 = 0.3, P01, Always, "", "assumption", "Pressure after withdrawal.";
-        benchmark: String = "value-added".to_string(), Kind::Choice(&["value-added", "raw"]), Always, "", "MODEL 4.3",
+        benchmark: String = "value-added".to_string(), Kind::Choice(&["value-added", "raw"]), Always, "", "spec §4.3",
             "What schools compare: published results, or results minus intake.";
-        benchmark_years: u32 = 2, Kind::Int { min: 1, max: 20 }, Always, "years", "MODEL 4.3",
+        benchmark_years: u32 = 2, Kind::Int { min: 1, max: 20 }, Always, "years", "spec §4.3",
             "Publications averaged in a benchmark.";
         // --- enquiry
         projects_per_year: f64 = 2.5, Kind::Float { min: 0.0, max: 50.0 }, Enquiry, "projects", "000 (2-3 a school)",
             "Enquiry projects a school runs each year.";
         focus_size: u32 = 4, Kind::Int { min: 1, max: 64 }, Enquiry, "dimensions", "000 (one priority area)",
             "Dimensions in the yearly priority area.";
-        change_size: u32 = 1, Kind::Int { min: 1, max: 64 }, Enquiry, "dimensions", "MODEL 5",
+        change_size: u32 = 1, Kind::Int { min: 1, max: 64 }, Enquiry, "dimensions", "spec §5",
             "Dimensions a project changes.";
-        team_share: f64 = 0.25, Kind::Float { min: 0.0, max: 1.0 }, Enquiry, "", "MODEL 5", "Share of staff in a project team.";
-        evidence_noise: f64 = 4.0, Kind::Float { min: 0.0, max: 100.0 }, Enquiry, "points", "MODEL 5",
+        team_share: f64 = 0.25, Kind::Float { min: 0.0, max: 1.0 }, Enquiry, "", "spec §5", "Share of staff in a project team.";
+        evidence_noise: f64 = 4.0, Kind::Float { min: 0.0, max: 100.0 }, Enquiry, "points", "spec §5",
             "Noise of a project's evidence, divided by (0.5 + capacity).";
-        adopt_threshold: f64 = 0.0, Kind::Float { min: -100.0, max: 100.0 }, Enquiry, "points", "MODEL 5",
+        adopt_threshold: f64 = 0.0, Kind::Float { min: -100.0, max: 100.0 }, Enquiry, "points", "spec §5",
             "Observed effect above which a change is adopted.";
-        capacity_gain: f64 = 0.05, P01, Enquiry, "", "MODEL 5", "Share of the capacity gap closed by an adopted project.";
-        ownership_gain: f64 = 0.05, P01, Enquiry, "", "MODEL 5", "Share of the ownership gap closed by an adopted project.";
-        focus_choice: String = "peers".to_string(), Kind::Choice(&["peers", "random"]), Enquiry, "", "MODEL 4.2",
+        capacity_gain: f64 = 0.05, P01, Enquiry, "", "spec §5", "Share of the capacity gap closed by an adopted project.";
+        ownership_gain: f64 = 0.05, P01, Enquiry, "", "spec §5", "Share of the ownership gap closed by an adopted project.";
+        focus_choice: String = "peers".to_string(), Kind::Choice(&["peers", "random"]), Enquiry, "", "spec §4.2",
             "Priority area: where the code differs most from better schools it can see, or at random.";
         // --- lateral
-        meetings_per_year: f64 = 6.0, Kind::Float { min: 0.0, max: 100.0 }, Lateral, "per edge per year at full trust", "MODEL 5",
+        meetings_per_year: f64 = 6.0, Kind::Float { min: 0.0, max: 100.0 }, Lateral, "per edge per year at full trust", "spec §5",
             "Meeting rate of a linked pair.";
-        imitation: f64 = 0.25, P01, Lateral, "per dimension", "MODEL 5", "Probability a differing dimension is taken.";
-        adapt: bool = false, Kind::Bool, Lateral, "", "MODEL 4.3 (004 on Coburn)",
+        imitation: f64 = 0.25, P01, Lateral, "per dimension", "spec §5", "Probability a differing dimension is taken.";
+        adapt: bool = false, Kind::Bool, Lateral, "", "spec §4.3 (004 on Coburn)",
             "Mutual adaptation: trial what is seen as an enquiry project instead of copying it.";
-        trust_init: f64 = 0.5, P01, Lateral, "", "MODEL 5", "Initial trust on every edge.";
-        trust_gain: f64 = 0.1, P01, Lateral, "", "MODEL 5", "Trust change after an adoption.";
-        trust_decay: f64 = 0.2, P01, Lateral, "per year", "MODEL 5 (004: competitive practices)",
+        trust_init: f64 = 0.5, P01, Lateral, "", "spec §5", "Initial trust on every edge.";
+        trust_gain: f64 = 0.1, P01, Lateral, "", "spec §5", "Trust change after an adoption.";
+        trust_decay: f64 = 0.2, P01, Lateral, "per year", "spec §5 (004: competitive practices)",
             "Yearly trust loss, times pressure.";
         beacons: u32 = 0, Kind::Int { min: 0, max: 1_000_000 }, Lateral, "schools", "002 (rejected beacon model)",
             "Beacon model: links only to the nearest of this many top schools per authority (0: off).";
@@ -458,33 +458,33 @@ levers! {
             "Ties the centre adds each year between clusters.";
         broker_by_context: bool = false, Kind::Bool, Lateral, "", "004", "Brokered ties prefer schools of the same context type.";
         // --- cascade
-        design: String = "expert".to_string(), Kind::Choice(&["expert", "random", "learned"]), Cascade, "", "MODEL 4.4",
+        design: String = "expert".to_string(), Kind::Choice(&["expert", "random", "learned"]), Cascade, "", "spec §4.4",
             "How the programme is designed.";
-        design_effort: u32 = 20, Kind::Int { min: 1, max: 100_000 }, Cascade, "hill climbs", "MODEL 5",
+        design_effort: u32 = 20, Kind::Int { min: 1, max: 100_000 }, Cascade, "hill climbs", "spec §5",
             "Expert design: best of this many hill climbs on the shared table.";
-        initiatives_per_year: f64 = 4.0, Kind::Float { min: 0.0, max: 100.0 }, Cascade, "initiatives", "MODEL 5",
+        initiatives_per_year: f64 = 4.0, Kind::Float { min: 0.0, max: 100.0 }, Cascade, "initiatives", "spec §5",
             "Initiatives issued each year.";
-        initiative_size: u32 = 4, Kind::Int { min: 1, max: 64 }, Cascade, "dimensions", "MODEL 5", "Dimensions per initiative.";
-        tiers: u32 = 4, Kind::Int { min: 2, max: 12 }, Cascade, "hand-overs", "MODEL 4.4",
+        initiative_size: u32 = 4, Kind::Int { min: 1, max: 64 }, Cascade, "dimensions", "spec §5; default tuned, see docs/ODD.md", "Dimensions per initiative.";
+        tiers: u32 = 4, Kind::Int { min: 2, max: 12 }, Cascade, "hand-overs", "spec §4.4",
             "Hand-overs from designer to classroom (4: authority, adviser, school, teacher; more add tiers at the top).";
-        fidelity: f64 = 0.95, P01, Cascade, "", "MODEL 5", "Probability a bit survives a hand-over.";
-        compliance: f64 = 0.7, P01, Cascade, "", "MODEL 5", "Base probability a school complies (raised by pressure).";
-        enactment: f64 = 0.8, P01, Cascade, "", "MODEL 5", "Probability a teacher enacts each mandated bit.";
-        imposition_cost: f64 = 0.05, P01, Cascade, "", "MODEL 5 (000: \"they feel it's imposed\")",
+        fidelity: f64 = 0.95, P01, Cascade, "", "spec §5", "Probability a bit survives a hand-over.";
+        compliance: f64 = 0.7, P01, Cascade, "", "spec §5", "Base probability a school complies (raised by pressure).";
+        enactment: f64 = 0.8, P01, Cascade, "", "spec §5", "Probability a teacher enacts each mandated bit.";
+        imposition_cost: f64 = 0.05, P01, Cascade, "", "spec §5 (000: \"they feel it's imposed\")",
             "Ownership lost per initiative received, times (1 - legitimacy).";
         legitimacy: f64 = 0.3, P01, Cascade, "", "000 (legitimising change)", "How well change is explained and justified.";
-        reversion: f64 = 0.5, RATE, Cascade, "per year", "MODEL 5", "Reversion rate of mandated, unowned practice (times (1-o)(1-pi)).";
+        reversion: f64 = 0.5, RATE, Cascade, "per year", "spec §5", "Reversion rate of mandated, unowned practice (times (1-o)(1-pi)).";
         overload_limit: f64 = 6.0, Kind::Float { min: 0.0, max: 1000.0 }, Cascade, "initiatives per year", "002 (initiative overload)",
             "Initiatives a year above which enactment is scaled down.";
         // --- upward learning and publication
-        upward_learning: f64 = 0.01, P01, Upward, "per year", "MODEL 4.5 (000)", "p2 of the programme learning from better schools (design = \"learned\").";
-        publish: f64 = 0.5, P01, Upward, "", "MODEL 5", "Probability an adopted finding is published authority-wide.";
-        advice_uptake: f64 = 0.3, P01, Upward, "", "MODEL 5", "Probability a school writes published advice into its code, times its trust in the centre.";
-        centre_trust: f64 = 0.5, P01, Upward, "", "MODEL 5", "Initial trust of schools in the centre.";
+        upward_learning: f64 = 0.01, P01, Upward, "per year", "spec §4.5 (000); default tuned, see docs/ODD.md", "p2 of the programme learning from better schools (design = \"learned\").";
+        publish: f64 = 0.5, P01, Upward, "", "spec §5", "Probability an adopted finding is published authority-wide.";
+        advice_uptake: f64 = 0.3, P01, Upward, "", "spec §5", "Probability a school writes published advice into its code, times its trust in the centre.";
+        centre_trust: f64 = 0.5, P01, Upward, "", "spec §5", "Initial trust of schools in the centre.";
     }
 }
 
-/// The six strategy presets of MODEL 5.
+/// The six strategy presets of spec §5.
 pub const PRESETS: &[(&str, &str)] = &[
     (
         "status-quo",
