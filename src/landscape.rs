@@ -509,14 +509,25 @@ impl Landscape {
             }
         }
         let mut local_changed = 0;
-        for row in self.local.chunks_exact_mut(w) {
+        // Which distinct tables a changed local row touches.
+        let mut dirty = vec![shared_changed > 0; self.distinct];
+        let rows_per_context = self.n * w;
+        for (i, row) in self.local.chunks_exact_mut(w).enumerate() {
             if rng.random::<f64>() < p {
                 draw_row(row, rng);
                 local_changed += 1;
+                if self.spec.context_weight > 0.0 {
+                    let c = i * w / rows_per_context;
+                    dirty[if self.distinct == 1 { 0 } else { c }] = true;
+                }
             }
         }
-        if shared_changed > 0 || (local_changed > 0 && self.spec.context_weight > 0.0) {
-            self.rebuild();
+        if dirty.iter().any(|&d| d) {
+            if self.exact && !dirty.iter().all(|&d| d) {
+                self.rebuild_some(&dirty);
+            } else {
+                self.rebuild();
+            }
         }
         shared_changed + local_changed
     }
@@ -574,6 +585,60 @@ impl Landscape {
             self.rebuild_tabled();
         } else {
             self.rebuild_estimated();
+        }
+    }
+
+    /// Rebuild only the distinct tables marked dirty (exact case): the
+    /// others keep their combined rows, maxima, tables and means.
+    fn rebuild_some(&mut self, dirty: &[bool]) {
+        let rows = self.n * self.w;
+        let lam = self.spec.context_weight;
+        for (s, &d) in dirty.iter().enumerate() {
+            if !d {
+                continue;
+            }
+            let loc = &self.local[s * rows..(s + 1) * rows];
+            for ((c, &a), &b) in self.combined[s * rows..(s + 1) * rows]
+                .iter_mut()
+                .zip(&self.shared)
+                .zip(loc)
+            {
+                *c = (1.0 - lam) * a + lam * b;
+            }
+        }
+        self.epoch += 1;
+        let old_means = self.mean.take();
+        let len = 1usize << self.n;
+        let blk = self.low_block();
+        let mut means = old_means.unwrap_or_else(|| vec![f64::NAN; self.distinct]);
+        for (s, &d) in dirty.iter().enumerate() {
+            if !d {
+                continue;
+            }
+            let mut buf: Vec<f32> = vec![0.0; len];
+            let (candidates, total) = self.exact_walk(&blk, self.combined_of(s), &mut buf);
+            let t = self.combined_of(s);
+            let mut best = f64::NEG_INFINITY;
+            let mut arg = 0u64;
+            for &x in &candidates {
+                let v = self.score(t, x);
+                if v > best || (v == best && x < arg) {
+                    best = v;
+                    arg = x;
+                }
+            }
+            self.max_raw[s] = best;
+            self.argmax[s] = arg;
+            let scale = (1.0 / (self.n as f64 * best)) as f32;
+            for v in buf.iter_mut() {
+                *v = (*v * scale).min(1.0);
+            }
+            buf[arg as usize] = 1.0;
+            means[s] = total / (len as f64 * self.n as f64 * best);
+            self.tables[s] = Arc::from(buf);
+        }
+        if means.iter().all(|m| m.is_finite()) {
+            let _ = self.mean.set(means);
         }
     }
 
@@ -1095,5 +1160,27 @@ mod tests {
         check::<Landscape>();
         let l = gen_(&spec(6, 1, 1, 0.0), 1);
         assert!(format!("{l:?}").contains("Landscape"));
+    }
+
+    #[test]
+    fn partial_rebuild_after_turbulence_equals_a_full_rebuild() {
+        // Local rows of one context change far more often than shared rows
+        // at low turbulence, which takes the partial path.
+        for seed in 0..6 {
+            let mut l = gen_(&spec(10, 2, 4, 0.5), seed);
+            for year in 0..8 {
+                l.turbulence(0.03, &mut stream(9, seed, 0, Purpose::Turbulence, year));
+                let mut full = l.clone();
+                full.rebuild();
+                for c in 0..4 {
+                    assert_eq!(l.max_raw(c), full.max_raw(c));
+                    assert_eq!(l.argmax(c), full.argmax(c));
+                    for x in 0..(1u64 << 10) {
+                        assert_eq!(l.eval(c, x).to_bits(), full.eval(c, x).to_bits());
+                    }
+                    assert!((l.mean_e(c) - full.mean_e(c)).abs() < 1e-12);
+                }
+            }
+        }
     }
 }

@@ -480,6 +480,7 @@ levers! {
         upward_learning: f64 = 0.01, P01, Upward, "per year", "spec §4.5 (000); default tuned, see docs/ODD.md", "p2 of the programme learning from better schools (design = \"learned\").";
         publish: f64 = 0.5, P01, Upward, "", "spec §5", "Probability an adopted finding is published authority-wide.";
         advice_uptake: f64 = 0.3, P01, Upward, "", "spec §5", "Probability a school writes published advice into its code, times its trust in the centre.";
+        centre_trust_gain: f64 = 0.1, P01, Upward, "", "spec §4.5 (the edge rule of §4.3)", "Change of a school's trust in the centre after advice it took up raised (or lowered) its next result.";
         centre_trust: f64 = 0.5, P01, Upward, "", "spec §5", "Initial trust of schools in the centre.";
     }
 }

@@ -59,6 +59,7 @@ pub fn settings(sc: &Scenario, per_school: bool) -> Settings {
         practice_effect: sc.schools.practice_effect,
         responsiveness: sc.schools.responsiveness,
         turbulence: sc.landscape.turbulence,
+        sustain_years: sc.run.sustain_years,
         per_school,
     }
 }

@@ -27,6 +27,8 @@ pub struct Settings {
     pub practice_effect: f64,
     pub responsiveness: f64,
     pub turbulence: f64,
+    /// Coburn sustainability is reported from this many years after withdrawal.
+    pub sustain_years: u32,
     /// Record per-school rows every step.
     pub per_school: bool,
 }
@@ -366,7 +368,7 @@ impl<'a> Run<'a> {
         let steps = (st.years * st.steps_per_year) as usize;
         let mut rows = vec![0.0; (steps + 1) * N_IND];
         let mut per_school = Vec::new();
-        record(&mut s, &cx, year_flags(l, 1), &mut rows[0..N_IND]);
+        record(&mut s, &cx, 0, &mut rows[0..N_IND]);
         if st.per_school {
             per_school.reserve((steps + 1) * w.n_schools);
             push_school_rows(&s, 0, &mut per_school);
@@ -411,7 +413,7 @@ impl<'a> Run<'a> {
         step(s, cx, t as u64, abs, flags);
         let row = t + 1;
         let rows = &mut self.rows[row * N_IND..(row + 1) * N_IND];
-        record(s, cx, flags, rows);
+        record(s, cx, (row / spy) as u32, rows);
         if row % spy == 0 {
             let ykey = (st.burn_in_years + y) as u64;
             year_end(s, cx, ykey, flags);
@@ -421,7 +423,7 @@ impl<'a> Run<'a> {
             // Year-end changes (turnover, ownership...) show in the year's
             // last row; its activity counts stay those of the step.
             let keep: [f64; 9] = activity_slice(rows);
-            record(s, cx, flags, rows);
+            record(s, cx, y, rows);
             restore_activity(rows, keep);
         }
         if st.per_school {
@@ -497,6 +499,8 @@ fn year_flags(l: &Levers, y: u32) -> YearFlags {
 /// Strategy-specific initialisation at year 0.
 fn init_strategy(s: &mut State, cx: &Cx) {
     let (w, l) = (cx.w, cx.l);
+    // Benchmarks from the year-0 publication, as this strategy compares.
+    update_bench(s, w, l);
     // Exchange network: the school network, or the beacon structure.
     if l.lateral && l.beacons > 0 {
         let mut edges = Vec::new();
@@ -1278,25 +1282,31 @@ fn school_pass(b: &mut Block, sc: usize, cx: &Cx, pin: &PassIn) {
     }
     q /= staff as f64;
     b.quality[i] = q;
-    let mut maj = 0u64;
-    for (d, &c) in cnt.iter().enumerate().take(n as usize) {
-        let c2 = c as usize * 2;
-        let bit = if c2 > staff {
-            1
-        } else if c2 == staff {
-            (b.code_val[i] & b.code_def[i]) >> d & 1
-        } else {
-            0
-        };
-        maj |= bit << d;
-    }
-    b.majority[i] = maj;
+    b.majority[i] = majority_of(&cnt, staff, n, b.code_val[i] & b.code_def[i]);
     let _ = pin.capacity;
     if pin.attain {
         let p = potential(w, cx.st, pin.q0, sc, q);
         let k = 1.0 - (-cx.st.responsiveness * cx.dt).exp();
         b.attainment[i] += k * (p - b.attainment[i]);
     }
+}
+
+/// Majority practice from per-dimension counts of ones among `staff`
+/// teachers; a tie takes the code's value (`code` holds defined bits only), else 0.
+fn majority_of(cnt: &[u32; 64], staff: usize, n: u32, code: u64) -> u64 {
+    let mut maj = 0u64;
+    for (d, &c) in cnt.iter().enumerate().take(n as usize) {
+        let c2 = c as usize * 2;
+        let bit = if c2 > staff {
+            1
+        } else if c2 == staff {
+            code >> d & 1
+        } else {
+            0
+        };
+        maj |= bit << d;
+    }
+    maj
 }
 
 // ---------------------------------------------------------------- year end
@@ -1412,9 +1422,9 @@ fn year_end(s: &mut State, cx: &Cx, ykey: u64, f: YearFlags) {
             let (now, before) = (s.latest_published(sc), s.previous_published(sc));
             let t = &mut s.centre_trust[sc];
             if now > before {
-                *t += l.trust_gain * (1.0 - *t);
+                *t += l.centre_trust_gain * (1.0 - *t);
             } else if now < before {
-                *t -= l.trust_gain * *t / 2.0;
+                *t -= l.centre_trust_gain * *t / 2.0;
             }
             s.advice_taken[sc] = false;
         }
@@ -1528,15 +1538,20 @@ fn year_end(s: &mut State, cx: &Cx, ykey: u64, f: YearFlags) {
     s.yr_projects.iter_mut().for_each(|x| *x = 0);
     s.yr_knowledge.iter_mut().for_each(|x| *x = 0);
     s.yr_meetings.iter_mut().for_each(|x| *x = 0);
-    // Recompute quality after turnover and turbulence.
+    // Recompute quality and majority practice after turnover and turbulence.
     for sc in 0..w.n_schools {
         let ctx = w.context[sc] as usize;
         let (lo, hi) = (w.offsets[sc] as usize, w.offsets[sc + 1] as usize);
-        let q: f64 = s.practice[lo..hi]
-            .iter()
-            .map(|&x| s.landscape.eval(ctx, x))
-            .sum();
+        let mut q = 0.0;
+        let mut cnt = [0u32; 64];
+        for &x in &s.practice[lo..hi] {
+            q += s.landscape.eval(ctx, x);
+            for (d, c) in cnt.iter_mut().enumerate().take(cx.n as usize) {
+                *c += (x >> d & 1) as u32;
+            }
+        }
         s.quality[sc] = q / (hi - lo) as f64;
+        s.majority[sc] = majority_of(&cnt, hi - lo, cx.n, s.code_val[sc] & s.code_def[sc]);
     }
     if l.enquiry {
         choose_focus(s, cx, ykey);
@@ -1545,7 +1560,8 @@ fn year_end(s: &mut State, cx: &Cx, ykey: u64, f: YearFlags) {
 
 // ---------------------------------------------------------------- indicators
 
-fn record(s: &mut State, cx: &Cx, f: YearFlags, row: &mut [f64]) {
+/// Record the indicators of the state after `year` completed years.
+fn record(s: &mut State, cx: &Cx, year: u32, row: &mut [f64]) {
     let (w, l) = (cx.w, cx.l);
     let ns = w.n_schools;
     let nf = ns as f64;
@@ -1630,7 +1646,10 @@ fn record(s: &mut State, cx: &Cx, f: YearFlags, row: &mut [f64]) {
     );
     set(row, Ind::FindingsTakenUp, a.findings_taken_up as f64 / nf);
     set(row, Ind::Depth, qm - s.q0);
-    let sus = if s.q_at_withdrawal.is_finite() && (s.q_at_withdrawal - s.q0) > 1e-9 {
+    let sus = if s.q_at_withdrawal.is_finite()
+        && (s.q_at_withdrawal - s.q0) > 1e-9
+        && year >= l.withdraw_year + cx.st.sustain_years
+    {
         (qm - s.q0) / (s.q_at_withdrawal - s.q0)
     } else {
         f64::NAN
@@ -1700,7 +1719,6 @@ fn record(s: &mut State, cx: &Cx, f: YearFlags, row: &mut [f64]) {
             .sum::<f64>()
             / nf,
     );
-    let _ = f;
 }
 
 /// Coburn spread, averaged over authorities (weighted by schools).
