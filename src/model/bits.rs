@@ -84,6 +84,79 @@ pub fn block_mask(start: u32, size: u32, n: u32) -> u64 {
     m
 }
 
+/// `SPREAD[b]` has byte j equal to bit j of `b`: adding it to a counter
+/// word counts eight dimensions at once.
+const SPREAD: [u64; 256] = {
+    let mut t = [0u64; 256];
+    let mut b = 0;
+    while b < 256 {
+        let mut j = 0;
+        let mut v = 0u64;
+        while j < 8 {
+            v |= (((b >> j) & 1) as u64) << (8 * j);
+            j += 1;
+        }
+        t[b] = v;
+        b += 1;
+    }
+    t
+};
+
+/// Per-dimension counts of set bits over a set of practices, eight
+/// dimensions per table lookup (byte-sliced counters, flushed before they
+/// can overflow).
+#[derive(Clone, Debug)]
+pub struct BitCounter {
+    bytes: usize,
+    acc: [u64; 8],
+    pending: u32,
+    counts: [u32; 64],
+}
+
+impl BitCounter {
+    /// A counter over the low `n` dimensions.
+    #[inline]
+    pub fn new(n: u32) -> BitCounter {
+        BitCounter {
+            bytes: (n as usize).div_ceil(8),
+            acc: [0; 8],
+            pending: 0,
+            counts: [0; 64],
+        }
+    }
+
+    /// Count the set bits of `x`.
+    #[inline]
+    pub fn add(&mut self, x: u64) {
+        for j in 0..self.bytes {
+            self.acc[j] += SPREAD[((x >> (8 * j)) & 0xFF) as usize];
+        }
+        self.pending += 1;
+        if self.pending == 255 {
+            self.flush();
+        }
+    }
+
+    #[inline]
+    fn flush(&mut self) {
+        for j in 0..self.bytes {
+            let a = self.acc[j];
+            for k in 0..8 {
+                self.counts[8 * j + k] += ((a >> (8 * k)) & 0xFF) as u32;
+            }
+            self.acc[j] = 0;
+        }
+        self.pending = 0;
+    }
+
+    /// The counts per dimension.
+    #[inline]
+    pub fn finish(mut self) -> [u32; 64] {
+        self.flush();
+        self.counts
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,5 +196,22 @@ mod tests {
         assert_eq!(nth_set_bit(0b1010, 1), Some(3));
         assert_eq!(nth_set_bit(0b1010, 2), None);
         assert_eq!(low_mask(64), u64::MAX);
+    }
+
+    #[test]
+    fn bit_counter_matches_naive_counts() {
+        let mut r = stream(4, 0, 0, Purpose::Validation, 0);
+        for &n in &[1u32, 7, 16, 20, 33, 64] {
+            let xs: Vec<u64> = (0..700).map(|_| r.next_u64() & low_mask(n)).collect();
+            let mut c = BitCounter::new(n);
+            for &x in &xs {
+                c.add(x);
+            }
+            let got = c.finish();
+            for d in 0..64 {
+                let want = xs.iter().filter(|&&x| x >> d & 1 == 1).count() as u32;
+                assert_eq!(got[d], want, "n {n} d {d}");
+            }
+        }
     }
 }

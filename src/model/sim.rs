@@ -10,7 +10,7 @@
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, StandardNormal};
 
-use super::bits::{P16, bernoulli_mask, block_mask, low_mask, nth_set_bit};
+use super::bits::{BitCounter, P16, bernoulli_mask, block_mask, low_mask, nth_set_bit};
 use super::indicators::{Ind, N_IND, diversity, quantile_sorted};
 use super::world::World;
 use crate::landscape::Landscape;
@@ -146,6 +146,25 @@ fn normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     StandardNormal.sample(rng)
 }
 
+/// Number of failures before the next success of a Bernoulli(p) sequence,
+/// given ln(1 - p) (0 when p = 1, "never" when p = 0).
+#[inline]
+fn geometric_skip<R: Rng + ?Sized>(rng: &mut R, ln_keep: f64) -> usize {
+    if ln_keep == 0.0 {
+        return usize::MAX / 2;
+    }
+    if ln_keep == f64::NEG_INFINITY {
+        return 0;
+    }
+    let u = 1.0 - rng.random::<f64>(); // in (0, 1]
+    let k = (u.ln() / ln_keep).floor();
+    if k >= (usize::MAX / 4) as f64 {
+        usize::MAX / 4
+    } else {
+        k as usize
+    }
+}
+
 /// Derived per-run constants.
 struct Cx<'a> {
     w: &'a World,
@@ -157,6 +176,8 @@ struct Cx<'a> {
     p1: P16,
     p2: f64,
     p_tinker: f64,
+    /// ln(1 - p_tinker), for geometric skipping.
+    ln_keep_tinker: f64,
     code_table: Vec<f64>,
     scale: f64,
 }
@@ -182,6 +203,7 @@ impl<'a> Cx<'a> {
             p1: P16::new(p1),
             p2,
             p_tinker: hazard(l.tinkering, dt),
+            ln_keep_tinker: (1.0 - hazard(l.tinkering, dt)).ln(),
             code_table,
             scale: st.practice_effect / (1.0 - q0).max(1e-9),
         }
@@ -1173,18 +1195,15 @@ fn school_pass(b: &mut Block, sc: usize, cx: &Cx, pin: &PassIn) {
         sum += o;
     }
     let mean_obs = sum / staff as f64;
-    let mut ones = [0u32; 64];
+    let mut counter = BitCounter::new(n);
     let mut sup = 0u32;
     for t in lo..hi {
         if b.obs[t] > mean_obs {
             sup += 1;
-            let mut x = b.practice[t] & cx.mask;
-            while x != 0 {
-                ones[x.trailing_zeros() as usize] += 1;
-                x &= x - 1;
-            }
+            counter.add(b.practice[t] & cx.mask);
         }
     }
+    let ones = counter.finish();
     let old_def = b.code_def[i];
     let old_val = b.code_val[i];
     let mut new_def = old_def;
@@ -1231,19 +1250,20 @@ fn school_pass(b: &mut Block, sc: usize, cx: &Cx, pin: &PassIn) {
     }
     // Tinkering.
     if cx.p_tinker > 0.0 {
+        // Geometric skipping: one draw per tinkering teacher, not per teacher.
         let mut rt = stream(seed, rep, sc as u64, Purpose::Tinkering, pin.abs);
-        for t in lo..hi {
-            if rt.random::<f64>() < cx.p_tinker {
-                let d = rt.random_range(0..n);
-                let x = b.practice[t];
-                let x2 = x ^ (1 << d);
-                let before = land.eval(ctx, x) + l.classroom_noise * normal(&mut rt);
-                let after = land.eval(ctx, x2) + l.classroom_noise * normal(&mut rt);
-                if after > before {
-                    b.practice[t] = x2;
-                    b.pending[t] &= !(1 << d);
-                }
+        let mut t = lo + geometric_skip(&mut rt, cx.ln_keep_tinker);
+        while t < hi {
+            let d = rt.random_range(0..n);
+            let x = b.practice[t];
+            let x2 = x ^ (1 << d);
+            let before = land.eval(ctx, x) + l.classroom_noise * normal(&mut rt);
+            let after = land.eval(ctx, x2) + l.classroom_noise * normal(&mut rt);
+            if after > before {
+                b.practice[t] = x2;
+                b.pending[t] &= !(1 << d);
             }
+            t += 1 + geometric_skip(&mut rt, cx.ln_keep_tinker);
         }
     }
     // Reversion of mandated, unowned practice.
@@ -1270,16 +1290,13 @@ fn school_pass(b: &mut Block, sc: usize, cx: &Cx, pin: &PassIn) {
     }
     // Quality, majority practice, attainment.
     let mut q = 0.0;
-    let mut cnt = [0u32; 64];
+    let mut counter = BitCounter::new(n);
     for t in lo..hi {
         let x = b.practice[t];
         q += land.eval(ctx, x);
-        let mut y = x & cx.mask;
-        while y != 0 {
-            cnt[y.trailing_zeros() as usize] += 1;
-            y &= y - 1;
-        }
+        counter.add(x & cx.mask);
     }
+    let cnt = counter.finish();
     q /= staff as f64;
     b.quality[i] = q;
     b.majority[i] = majority_of(&cnt, staff, n, b.code_val[i] & b.code_def[i]);
@@ -1543,13 +1560,12 @@ fn year_end(s: &mut State, cx: &Cx, ykey: u64, f: YearFlags) {
         let ctx = w.context[sc] as usize;
         let (lo, hi) = (w.offsets[sc] as usize, w.offsets[sc + 1] as usize);
         let mut q = 0.0;
-        let mut cnt = [0u32; 64];
+        let mut counter = BitCounter::new(cx.n);
         for &x in &s.practice[lo..hi] {
             q += s.landscape.eval(ctx, x);
-            for (d, c) in cnt.iter_mut().enumerate().take(cx.n as usize) {
-                *c += (x >> d & 1) as u32;
-            }
+            counter.add(x & cx.mask);
         }
+        let cnt = counter.finish();
         s.quality[sc] = q / (hi - lo) as f64;
         s.majority[sc] = majority_of(&cnt, hi - lo, cx.n, s.code_val[sc] & s.code_def[sc]);
     }
