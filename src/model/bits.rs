@@ -208,9 +208,9 @@ mod tests {
                 c.add(x);
             }
             let got = c.finish();
-            for d in 0..64 {
+            for (d, &g) in got.iter().enumerate() {
                 let want = xs.iter().filter(|&&x| x >> d & 1 == 1).count() as u32;
-                assert_eq!(got[d], want, "n {n} d {d}");
+                assert_eq!(g, want, "n {n} d {d}");
             }
         }
     }
