@@ -381,6 +381,32 @@ impl Network {
         Some(self.edges.len() - 1)
     }
 
+    /// Adds several ties at once (for a year's brokerage), rebuilding the
+    /// adjacency once. Ties that are self loops, already exist or repeat an
+    /// earlier pair of the batch are skipped. Returns the number added; the
+    /// new edges are appended in the order given.
+    pub fn add_edges(&mut self, pairs: &[(u32, u32)]) -> usize {
+        let before = self.edges.len();
+        for &(a, b) in pairs {
+            assert!(
+                (a as usize) < self.n && (b as usize) < self.n,
+                "edge ({a}, {b}) refers to a school outside 0..{}",
+                self.n
+            );
+            let e = (a.min(b), a.max(b));
+            if a == b || self.has_edge(a, b) || self.edges[before..].contains(&e) {
+                continue;
+            }
+            self.edges.push(e);
+            self.initial_trust.push(None);
+        }
+        let added = self.edges.len() - before;
+        if added > 0 {
+            self.rebuild_csr();
+        }
+        added
+    }
+
     /// The index of the edge `a`–`b`, if any.
     pub fn edge_index(&self, a: u32, b: u32) -> Option<usize> {
         let (a, b) = (a as usize, b as usize);

@@ -523,6 +523,11 @@ fn init_strategy(s: &mut State, cx: &Cx) {
     let (w, l) = (cx.w, cx.l);
     // Benchmarks from the year-0 publication, as this strategy compares.
     update_bench(s, w, l);
+    // Scratch sized up front, so steps do not allocate.
+    let max_staff = (0..w.n_schools).map(|i| w.staff(i)).max().unwrap_or(0);
+    s.team.reserve(max_staff);
+    let per_step = (l.projects_per_year / cx.st.steps_per_year as f64).ceil() as usize + 1;
+    s.findings.reserve(w.n_schools * per_step * 2);
     // Exchange network: the school network, or the beacon structure.
     if l.lateral && l.beacons > 0 {
         let mut edges = Vec::new();
@@ -1495,6 +1500,7 @@ fn year_end(s: &mut State, cx: &Cx, ykey: u64, f: YearFlags) {
     }
     // Brokerage.
     if l.lateral && l.brokered_ties_per_year > 0 {
+        let mut pairs = Vec::new();
         for a in 0..w.n_authorities {
             let m = w.members(a);
             if m.len() < 2 {
@@ -1509,7 +1515,8 @@ fn year_end(s: &mut State, cx: &Cx, ykey: u64, f: YearFlags) {
             );
             for _ in 0..l.brokered_ties_per_year {
                 let i = m[r.random_range(0..m.len())] as usize;
-                let mut pick = None;
+                let mut chosen = None;
+                let mut fallback = None;
                 for _ in 0..30 {
                     let j = m[r.random_range(0..m.len())] as usize;
                     if j == i
@@ -1518,23 +1525,20 @@ fn year_end(s: &mut State, cx: &Cx, ykey: u64, f: YearFlags) {
                     {
                         continue;
                     }
-                    if l.broker_by_context && w.context[j] != w.context[i] && pick.is_none() {
-                        pick = Some(j);
-                        continue;
-                    }
-                    pick = Some(j);
                     if !l.broker_by_context || w.context[j] == w.context[i] {
+                        chosen = Some(j);
                         break;
                     }
+                    fallback.get_or_insert(j);
                 }
-                if let Some(j) = pick
-                    && s.net.add_edge(i as u32, j as u32).is_some()
-                {
-                    s.trust.push(l.trust_init);
-                    s.adopt_flag.push(0);
+                if let Some(j) = chosen.or(fallback) {
+                    pairs.push((i as u32, j as u32));
                 }
             }
         }
+        let added = s.net.add_edges(&pairs);
+        s.trust.extend(std::iter::repeat_n(l.trust_init, added));
+        s.adopt_flag.extend(std::iter::repeat_n(0, added));
     }
     // Ownership of mandated dimensions, at rate o.
     if l.cascade {

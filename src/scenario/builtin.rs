@@ -13,6 +13,7 @@ use toml::de::{DeTable, DeValue};
 const BUILTINS: &[(&str, &str)] = &[
     ("default", include_str!("../../scenarios/default.toml")),
     ("minimal", include_str!("../../scenarios/minimal.toml")),
+    ("england", include_str!("../../scenarios/england.toml")),
 ];
 
 /// The TOML text of a built-in scenario.
