@@ -110,6 +110,8 @@ pub struct State {
     last_knowledge: Vec<u32>,
     last_meetings: Vec<u32>,
     rev_count: Vec<u32>,
+    /// Publication draws taken by each school this step.
+    pub_draws: Vec<u32>,
     // network used for exchange
     pub net: Network,
     pub trust: Vec<f64>,
@@ -135,6 +137,12 @@ pub struct State {
 }
 
 const HIST: usize = 20;
+
+/// Sustainability is a share of the quality gain held at withdrawal; below
+/// this gain (0.005 of the effectiveness scale, about half a point of
+/// attainment with the default practice effect) the share is undefined,
+/// because a ratio to a near-zero gain says nothing.
+pub const MIN_GAIN_FOR_SUSTAINABILITY: f64 = 0.005;
 
 #[inline]
 fn hazard(rate_per_year: f64, dt: f64) -> f64 {
@@ -252,6 +260,7 @@ impl State {
             last_knowledge: vec![0; s],
             last_meetings: vec![0; s],
             rev_count: vec![0; s],
+            pub_draws: vec![0; s],
             net: w.network.clone(),
             trust: vec![0.5; w.network.edges.len()],
             adopt_flag: vec![0; w.network.edges.len()],
@@ -586,6 +595,7 @@ fn init_strategy(s: &mut State, cx: &Cx) {
 /// One step: cascade, enquiry, lateral exchange, publication, then the
 /// school-local pass (within-school learning, reversion, attainment).
 fn step(s: &mut State, cx: &Cx, t: u64, abs: u64, f: YearFlags) {
+    s.pub_draws.iter_mut().for_each(|k| *k = 0);
     if f.cascade_active {
         cascade_phase(s, cx, t, f);
     }
@@ -773,7 +783,7 @@ fn enquiry_phase(s: &mut State, cx: &Cx, abs: u64, f: YearFlags) {
             let adopted = trial(s, cx, sc, flips, None, &mut r);
             if adopted {
                 s.act.projects_adopted += 1;
-                if l.upward && r.random::<f64>() < l.publish {
+                if l.upward && publication_draw(s, w, sc, abs) < l.publish {
                     publish_finding(s, w, sc, flips);
                 }
             } else if r.random::<f64>() < f.pressure * (1.0 - s.capacity[sc]) {
@@ -781,6 +791,23 @@ fn enquiry_phase(s: &mut State, cx: &Cx, abs: u64, f: YearFlags) {
             }
         }
     }
+}
+
+/// The uniform draw deciding whether a school's next adopted finding is
+/// published: the `k`-th draw of school `sc` in this step, from its own
+/// publication stream, so that publishing never shifts the draws of
+/// enquiry or meetings.
+fn publication_draw(s: &mut State, w: &World, sc: usize, abs: u64) -> f64 {
+    let k = s.pub_draws[sc] as u64;
+    s.pub_draws[sc] += 1;
+    let mut r = stream(
+        w.seed,
+        w.replicate,
+        sc as u64,
+        Purpose::Publication,
+        abs * 1024 + k,
+    );
+    r.random::<f64>()
 }
 
 fn publish_finding(s: &mut State, w: &World, sc: usize, mask: u64) {
@@ -918,7 +945,7 @@ fn choose_focus(s: &mut State, cx: &Cx, year: u64) {
                         }
                     }
                 }
-                if l.upward && best != sc && s.bench[best] > my_bench {
+                if l.upward && l.publish > 0.0 && best != sc && s.bench[best] > my_bench {
                     score += ((mine ^ s.eff[best]) & bm).count_ones();
                 }
                 if score == 0 {
@@ -991,7 +1018,7 @@ fn lateral_phase(s: &mut State, cx: &Cx, abs: u64, f: YearFlags) {
                 continue;
             }
             let ok = trial(s, cx, lo, m, Some(s.eff[hi]), &mut r);
-            if ok && l.upward && r.random::<f64>() < l.publish {
+            if ok && l.upward && publication_draw(s, w, lo, abs) < l.publish {
                 publish_finding(s, w, lo, m);
             }
             ok
@@ -1667,7 +1694,7 @@ fn record(s: &mut State, cx: &Cx, year: u32, row: &mut [f64]) {
     set(row, Ind::FindingsTakenUp, a.findings_taken_up as f64 / nf);
     set(row, Ind::Depth, qm - s.q0);
     let sus = if s.q_at_withdrawal.is_finite()
-        && (s.q_at_withdrawal - s.q0) > 1e-9
+        && (s.q_at_withdrawal - s.q0) > MIN_GAIN_FOR_SUSTAINABILITY
         && year >= l.withdraw_year + cx.st.sustain_years
     {
         (qm - s.q0) / (s.q_at_withdrawal - s.q0)

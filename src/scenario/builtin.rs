@@ -135,9 +135,13 @@ mod tests {
         assert_eq!(origin, p);
         assert_eq!(dir.unwrap(), path.parent().unwrap());
         let err = resolve(Some("nope")).unwrap_err().to_string();
+        let names: Vec<&str> = builtins().iter().map(|(n, _)| *n).collect();
         assert_eq!(
             err,
-            "no file or built-in scenario named \"nope\"; built-ins: default, minimal"
+            format!(
+                "no file or built-in scenario named \"nope\"; built-ins: {}",
+                names.join(", ")
+            )
         );
     }
 }

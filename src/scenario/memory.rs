@@ -95,7 +95,15 @@ fn estimate(sc: &Scenario, threads: usize) -> Estimate {
     let runs_alive = threads.min(replicates * strategies);
     let worlds_alive = threads.min(replicates);
     let indicators = replicates * strategies * (sc.steps() as f64 + 1.0) * INDICATORS * 8.0;
-    let total = (runs_alive * run + worlds_alive * run + indicators) * SLACK + BASE_BYTES;
+    // A replicate with several strategies keeps the landscape after each
+    // year's turbulence (shared by its strategies).
+    let schedule = if land.turbulence > 0.0 && strategies > 1.0 {
+        f64::from(sc.run.burn_in_years + sc.run.years) * landscape
+    } else {
+        0.0
+    };
+    let total =
+        (runs_alive * run + worlds_alive * (run + schedule) + indicators) * SLACK + BASE_BYTES;
     Estimate {
         schools,
         teachers,
