@@ -83,7 +83,7 @@ pub struct State {
     pub practice: Vec<u64>,
     pub pending: Vec<u64>,
     pub prior: Vec<u64>,
-    obs: Vec<f64>,
+    obs: Vec<Scratch>,
     // schools
     pub code_def: Vec<u64>,
     pub code_val: Vec<u64>,
@@ -173,6 +173,16 @@ fn geometric_skip<R: Rng + ?Sized>(rng: &mut R, ln_keep: f64) -> usize {
     }
 }
 
+/// Per-teacher scratch of the school-local pass: observed effectiveness,
+/// and the true effectiveness of the practice it was observed on (reused
+/// for quality when the practice has not changed since).
+#[derive(Clone, Copy, Debug, Default)]
+struct Scratch {
+    obs: f64,
+    e: f64,
+    x: u64,
+}
+
 /// Derived per-run constants.
 struct Cx<'a> {
     w: &'a World,
@@ -236,7 +246,7 @@ impl State {
             practice,
             pending: vec![0; n_t],
             prior: vec![0; n_t],
-            obs: vec![0.0; n_t],
+            obs: vec![Scratch::default(); n_t],
             code_def: vec![0; s],
             code_val: vec![0; s],
             code_mand: vec![0; s],
@@ -1082,7 +1092,7 @@ struct Block<'a> {
     practice: &'a mut [u64],
     pending: &'a mut [u64],
     prior: &'a [u64],
-    obs: &'a mut [f64],
+    obs: &'a mut [Scratch],
     code_def: &'a mut [u64],
     code_val: &'a mut [u64],
     code_mand: &'a mut [u64],
@@ -1222,15 +1232,17 @@ fn school_pass(b: &mut Block, sc: usize, cx: &Cx, pin: &PassIn) {
     let mut r = stream(seed, rep, sc as u64, Purpose::CodeLearning, pin.abs);
     let mut sum = 0.0;
     for t in lo..hi {
-        let o = land.eval(ctx, b.practice[t]) + l.classroom_noise * normal(&mut r);
-        b.obs[t] = o;
+        let x = b.practice[t];
+        let e = land.eval(ctx, x);
+        let o = e + l.classroom_noise * normal(&mut r);
+        b.obs[t] = Scratch { obs: o, e, x };
         sum += o;
     }
     let mean_obs = sum / staff as f64;
     let mut counter = BitCounter::new(n);
     let mut sup = 0u32;
     for t in lo..hi {
-        if b.obs[t] > mean_obs {
+        if b.obs[t].obs > mean_obs {
             sup += 1;
             counter.add(b.practice[t] & cx.mask);
         }
@@ -1325,7 +1337,8 @@ fn school_pass(b: &mut Block, sc: usize, cx: &Cx, pin: &PassIn) {
     let mut counter = BitCounter::new(n);
     for t in lo..hi {
         let x = b.practice[t];
-        q += land.eval(ctx, x);
+        let sc = b.obs[t];
+        q += if sc.x == x { sc.e } else { land.eval(ctx, x) };
         counter.add(x & cx.mask);
     }
     let cnt = counter.finish();
