@@ -16,16 +16,32 @@ use crate::params::{
 use crate::runner;
 use crate::scenario::{self, Scenario};
 
+/// Print a line to stdout; a closed pipe (`orglearn list | head`) is not an error.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
+/// Print to stdout without a newline, ignoring a closed pipe.
+macro_rules! say_raw {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($t)*);
+    }};
+}
+
 const EXAMPLES: &str = "\
 Examples:
-  orglearn run                                 # the built-in default: ~100 schools, six strategies, 10 years
-  orglearn run my-authority.toml --out results # your own scenario file
+  orglearn run                       # built-in default: ~100 schools, 6 strategies
+  orglearn run my-authority.toml --out results
   orglearn run default --replicates 50 --threads 2
   orglearn run default --set network.kind=ring --set levers.cpd_hours=70
   orglearn run default --set strategy.cascade.pressure=0.4
-  orglearn check my-authority.toml             # validate without running
-  orglearn list                                # built-in scenarios
-  orglearn levers                              # every key a scenario file may set";
+  orglearn check my-authority.toml   # validate without running
+  orglearn list                      # built-in scenarios and presets
+  orglearn levers                    # every key a scenario file may set";
 
 /// orglearn: simulate how a school system learns under top-down cascade,
 /// school-based enquiry and lateral networks, and compare the strategies.
@@ -73,7 +89,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Number of replicates (overrides the scenario's `replicates`).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub replicates: Option<u32>,
     /// Master seed (overrides the scenario's `seed`).
     #[arg(long, value_name = "S")]
@@ -114,7 +130,7 @@ where
         Command::Merge(a) => crate::sweep::merge(a),
         Command::Analyze(a) => crate::sweep::analyze(a),
         Command::Levers { markdown } => {
-            print!("{}", levers_reference(markdown));
+            say_raw!("{}", levers_reference(markdown));
             Ok(())
         }
     }
@@ -123,10 +139,13 @@ where
 fn check(arg: Option<&str>, sets: &[String]) -> Result<()> {
     let sc = Scenario::open(arg, sets)?;
     scenario::check_memory(&sc, rayon::current_num_threads())?;
-    println!(
-        "{}: ok — {} strategies ({}), {} replicates, {} years, {} authorit{} of about {} schools",
+    // Building replicate 0's world reads any schools or edge file.
+    let w = runner::world(&sc, 0)?;
+    say!(
+        "{}: ok — {} strateg{} ({}), {} replicates, {} years; {} schools in {} authorit{}, {} teachers, {} network edges (replicate 0)",
         sc.source,
         sc.strategies.len(),
+        if sc.strategies.len() == 1 { "y" } else { "ies" },
         sc.strategies
             .iter()
             .map(|s| s.name.as_str())
@@ -134,27 +153,28 @@ fn check(arg: Option<&str>, sets: &[String]) -> Result<()> {
             .join(", "),
         sc.run.replicates,
         sc.run.years,
-        sc.schools.authorities,
-        if sc.schools.authorities == 1 {
-            "y"
-        } else {
-            "ies"
-        },
-        sc.schools.schools
+        w.n_schools,
+        w.n_authorities,
+        if w.n_authorities == 1 { "y" } else { "ies" },
+        w.n_teachers(),
+        w.network.edges.len(),
     );
     Ok(())
 }
 
 fn list() {
-    println!("Built-in scenarios (run with `orglearn run NAME`):");
+    say!("Built-in scenarios (run with `orglearn run NAME`):");
     let b = scenario::builtin::builtins();
     let w = b.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
     for (n, d) in b {
-        println!("  {n:w$}  {d}");
+        say!("  {n:w$}  {d}");
     }
-    println!("\nStrategy presets (use in a scenario as `[[strategy]] preset = \"NAME\"`):");
+    for (n, d) in crate::validation::list_lines() {
+        say!("  {n:w$}  {d}");
+    }
+    say!("\nStrategy presets (use in a scenario as `[[strategy]] preset = \"NAME\"`):");
     for (n, d) in PRESETS {
-        println!("  {n:18}  {d}");
+        say!("  {n:18}  {d}");
     }
 }
 
@@ -283,14 +303,13 @@ fn run(a: RunArgs) -> Result<()> {
     }
     let started = SystemTime::now();
     let t0 = Instant::now();
-    let mut sets = a.set.clone();
+    let mut sc = Scenario::open(a.scenario.as_deref(), &a.set)?;
     if let Some(r) = a.replicates {
-        sets.push(format!("replicates={r}"));
+        sc.run.replicates = r;
     }
     if let Some(s) = a.seed {
-        sets.push(format!("seed={s}"));
+        sc.run.seed = s;
     }
-    let sc = Scenario::open(a.scenario.as_deref(), &sets)?;
     let threads = a.threads.unwrap_or(0);
     if a.threads == Some(0) {
         bail!("--threads must be at least 1 (leave it out to use every core)");
@@ -368,7 +387,7 @@ fn run(a: RunArgs) -> Result<()> {
     output::write_manifest(&out_dir.join("manifest.json"), &manifest)?;
     if !a.quiet {
         print_table(&sc, &ys);
-        println!(
+        say!(
             "\nWrote {}: indicators.csv, summary.csv{}, manifest.json{}{} ({:.1} s, {} threads)",
             out_dir.display(),
             if a.per_school { ", schools.csv" } else { "" },
@@ -402,38 +421,49 @@ fn cell(m: &crate::stats::Summary, digits: usize) -> String {
 
 fn print_table(sc: &Scenario, ys: &[Vec<Vec<crate::stats::Summary>>]) {
     let last = sc.run.years as usize;
-    let mid = 3.min(last);
-    println!(
+    // A middle year (3, as in the model's stylised facts) when there is room.
+    let mid = if last > 6 {
+        Some(3)
+    } else if last > 2 {
+        Some(last / 2)
+    } else {
+        None
+    };
+    say!(
         "{} — {} replicates; mean [95% interval across replicates]",
-        sc.run.name, sc.run.replicates
+        sc.run.name,
+        sc.run.replicates
     );
-    let head = [
-        "strategy".to_string(),
-        "attainment y0".to_string(),
-        format!("attainment y{mid}"),
+    let mut head = vec!["strategy".to_string(), "attainment y0".to_string()];
+    if let Some(m) = mid {
+        head.push(format!("attainment y{m}"));
+    }
+    head.extend([
         format!("attainment y{last}"),
         format!("gap y{last}"),
         format!("diversity y{last}"),
         format!("ownership y{last}"),
-    ];
-    let rows: Vec<[String; 7]> = sc
+    ]);
+    let rows: Vec<Vec<String>> = sc
         .strategies
         .iter()
         .enumerate()
         .map(|(s, st)| {
             let y = &ys[s];
-            [
-                st.name.clone(),
-                cell(&y[0][Ind::AttMean as usize], 1),
-                cell(&y[mid][Ind::AttMean as usize], 1),
+            let mut r = vec![st.name.clone(), cell(&y[0][Ind::AttMean as usize], 1)];
+            if let Some(m) = mid {
+                r.push(cell(&y[m][Ind::AttMean as usize], 1));
+            }
+            r.extend([
                 cell(&y[last][Ind::AttMean as usize], 1),
                 cell(&y[last][Ind::Gap as usize], 1),
                 cell(&y[last][Ind::Diversity as usize], 2),
                 cell(&y[last][Ind::Ownership as usize], 2),
-            ]
+            ]);
+            r
         })
         .collect();
-    let widths: Vec<usize> = (0..7)
+    let widths: Vec<usize> = (0..head.len())
         .map(|c| {
             rows.iter()
                 .map(|r| r[c].chars().count())
@@ -455,9 +485,9 @@ fn print_table(sc: &Scenario, ys: &[Vec<Vec<crate::stats::Summary>>]) {
             .collect::<Vec<_>>()
             .join("  ")
     };
-    println!("{}", line(&head));
+    say!("{}", line(&head));
     for r in &rows {
-        println!("{}", line(r));
+        say!("{}", line(r));
     }
 }
 

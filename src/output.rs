@@ -8,7 +8,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::charts::{self, LineChart, Series};
-use crate::model::indicators::{DOCS, Ind, is_activity};
+use crate::model::indicators::{DOCS, Ind, bounds, is_activity};
 use crate::model::{N_IND, NAMES};
 use crate::runner::Results;
 use crate::scenario::Scenario;
@@ -137,7 +137,8 @@ pub fn year_summaries(sc: &Scenario, res: &Results) -> Vec<Vec<Vec<Summary>>> {
                         .map(|i| {
                             let v: Vec<f64> =
                                 runs.iter().map(|r| year_value(r, spy, y, i)).collect();
-                            summarise(&v)
+                            let (lo, hi) = bounds(i, sc.landscape.n);
+                            summarise(&v).clipped(lo, hi)
                         })
                         .collect()
                 })
@@ -158,7 +159,8 @@ pub fn step_summaries(sc: &Scenario, res: &Results, i: usize) -> Vec<Vec<Summary
                         .filter(|r| r.strategy == s)
                         .map(|r| r.record.rows[step * N_IND + i])
                         .collect();
-                    summarise(&v)
+                    let (lo, hi) = bounds(i, sc.landscape.n);
+                    summarise(&v).clipped(lo, hi)
                 })
                 .collect()
         })

@@ -42,10 +42,10 @@ pub struct Results {
 /// Why a run failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
+    /// Building a replicate's world failed (the message is the cause's).
     #[error("replicate {replicate}: {source}")]
     World {
         replicate: u32,
-        #[source]
         source: model::world::WorldError,
     },
 }

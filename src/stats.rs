@@ -75,6 +75,19 @@ pub fn summarise(values: &[f64]) -> Summary {
     }
 }
 
+impl Summary {
+    /// The interval clipped to the values the quantity can take.
+    pub fn clipped(mut self, lo: Option<f64>, hi: Option<f64>) -> Summary {
+        if let Some(l) = lo {
+            self.lo = self.lo.max(l);
+        }
+        if let Some(h) = hi {
+            self.hi = self.hi.min(h);
+        }
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

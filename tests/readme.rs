@@ -3,8 +3,14 @@
 fn section<'a>(text: &'a str, name: &str) -> &'a str {
     let begin = format!("<!-- {name}:begin -->\n");
     let end = format!("<!-- {name}:end -->");
-    let b = text.find(&begin).unwrap_or_else(|| panic!("README.md lacks {begin}")) + begin.len();
-    let e = text[b..].find(&end).unwrap_or_else(|| panic!("README.md lacks {end}")) + b;
+    let b = text
+        .find(&begin)
+        .unwrap_or_else(|| panic!("README.md lacks {begin}"))
+        + begin.len();
+    let e = text[b..]
+        .find(&end)
+        .unwrap_or_else(|| panic!("README.md lacks {end}"))
+        + b;
     &text[b..e]
 }
 

@@ -62,6 +62,29 @@ pub fn is_activity(i: usize) -> bool {
     (Ind::InitReceived as usize..=Ind::FindingsTakenUp as usize).contains(&i)
 }
 
+/// The range an indicator can take (`n` practice dimensions), used to clip
+/// intervals across few replicates to possible values. `None`: unbounded
+/// above (counts) or a difference.
+pub fn bounds(i: usize, n: u32) -> (Option<f64>, Option<f64>) {
+    use Ind::*;
+    const ATT: [Ind; 9] = [
+        AttMean, AttSd, AttP10, AttP25, AttMedian, AttP75, AttP90, Gap, Equity,
+    ];
+    if ATT.iter().any(|&a| a as usize == i) {
+        return (Some(0.0), Some(100.0));
+    }
+    if i == Diversity as usize {
+        return (Some(0.0), Some(n as f64));
+    }
+    if is_activity(i) {
+        return (Some(0.0), None);
+    }
+    if i == Depth as usize || i == Headroom as usize || i == Sustainability as usize {
+        return (None, None);
+    }
+    (Some(0.0), Some(1.0))
+}
+
 /// The `q`-quantile of sorted data, by linear interpolation.
 pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {

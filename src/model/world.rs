@@ -13,9 +13,9 @@ use crate::rng::{Purpose, entity, stream};
 /// Why a world could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum WorldError {
-    #[error("{0}")]
+    #[error(transparent)]
     Landscape(#[from] crate::landscape::LandscapeError),
-    #[error("{0}")]
+    #[error(transparent)]
     Network(#[from] crate::network::NetworkError),
     #[error("{0}")]
     Invalid(String),
@@ -254,7 +254,10 @@ pub fn build_world(inp: &WorldInputs) -> Result<World, WorldError> {
         let ctx = rec(i).and_then(|r| r.context).unwrap_or(ctx_draw);
         if ctx >= contexts {
             return Err(WorldError::Invalid(format!(
-                "schools file: school \"{}\" has context {ctx}, but landscape.contexts = {contexts} (contexts are numbered 0 to {})",
+                "{} line {}: school \"{}\" has context {ctx}, but landscape.contexts = {contexts} \
+                 (contexts are numbered 0 to {}): renumber the school's context or raise landscape.contexts",
+                sp.file,
+                i + 2,
                 rec(i).map(|r| r.id.as_str()).unwrap_or("?"),
                 contexts - 1
             )));
