@@ -137,6 +137,9 @@ where
 }
 
 fn check(arg: Option<&str>, sets: &[String]) -> Result<()> {
+    if crate::validation::is_validation(arg) {
+        return crate::validation::check(arg.unwrap_or_default(), sets);
+    }
     let sc = Scenario::open(arg, sets)?;
     scenario::check_memory(&sc, rayon::current_num_threads())?;
     // Building replicate 0's world reads any schools or edge file.
@@ -223,22 +226,22 @@ pub fn levers_reference(markdown: bool) -> String {
         ),
         (
             "[landscape]",
-            "The practice landscape (MODEL 2).",
+            "The practice landscape (spec §2).",
             spec_rows("landscape", LANDSCAPE_LEVERS, &|k| show(land.get(k))),
         ),
         (
             "[schools]",
-            "Schools, intake and what is observed (MODEL 1, 4.8).",
+            "Schools, intake and what is observed (spec §1, 4.8).",
             spec_rows("schools", SCHOOL_LEVERS, &|k| show(sch.get(k))),
         ),
         (
             "[network]",
-            "The school network (MODEL 6).",
+            "The school network (spec §6).",
             spec_rows("network", NETWORK_LEVERS, &|k| show(net.get(k))),
         ),
         (
             "[levers] and [[strategy]]",
-            "Strategy levers (MODEL 4, 5). `[levers]` sets a base for every strategy and for burn-in; each `[[strategy]]` table names a `preset` (and optionally a `name`) and overrides keys. Setting a lever of a mechanism the strategy switches off is an error.",
+            "Strategy levers (spec §4, 5). `[levers]` sets a base for every strategy and for burn-in; each `[[strategy]]` table names a `preset` (and optionally a `name`) and overrides keys. Setting a lever of a mechanism the strategy switches off is an error.",
             spec_rows("", STRATEGY_LEVERS, &|k| show(lev.get(k))),
         ),
     ];

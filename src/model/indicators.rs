@@ -1,4 +1,4 @@
-//! Indicators (MODEL 7), recorded every step for every strategy and replicate.
+//! Indicators (spec §7), recorded every step for every strategy and replicate.
 
 /// Declares the indicator list once: names, documentation, and indices.
 macro_rules! indicators {

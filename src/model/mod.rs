@@ -1,8 +1,8 @@
 //! The model: pure computation over a replicate's world.
 //!
 //! `world` builds the schools, landscape, network and hierarchy of one
-//! replicate; `sim` holds the state and the dynamics of MODEL.md 3-4;
-//! `indicators` names what is recorded (MODEL.md 7). Nothing here does I/O
+//! replicate; `sim` holds the state and the dynamics of spec §3-4;
+//! `indicators` names what is recorded (spec §7). Nothing here does I/O
 //! beyond reading an optional schools or edge file while building a world,
 //! and nothing here knows of TOML, plotters or the CLI.
 

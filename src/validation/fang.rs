@@ -103,7 +103,7 @@ impl Default for FangOrganisation {
         FangOrganisation {
             groups: 10,
             group_size: 10,
-            learning: 0.5,
+            learning: 0.7,
             max_periods: 10_000,
         }
     }
@@ -139,7 +139,11 @@ impl FangConfig {
         if l.k >= l.n.max(1) {
             out.push((
                 "landscape.k".into(),
-                format!("{} is out of range: use 0 to n - 1 = {}", l.k, l.n.max(1) - 1),
+                format!(
+                    "{} is out of range: use 0 to n - 1 = {}",
+                    l.k,
+                    l.n.max(1) - 1
+                ),
             ));
         }
         let o = &self.organisation;
@@ -153,6 +157,19 @@ impl FangConfig {
             out.push((
                 "organisation.group_size".into(),
                 format!("{} is out of range: use 2 to 1000", o.group_size),
+            ));
+        }
+        let ties = o
+            .groups
+            .saturating_mul(o.group_size * o.group_size.saturating_sub(1) / 2);
+        if ties > 1_000_000 {
+            out.push((
+                "organisation.group_size".into(),
+                format!(
+                    "{} groups of {} make {ties} ties: keep groups x group_size x (group_size - 1) / 2 \
+                     at most 1000000",
+                    o.groups, o.group_size
+                ),
             ));
         }
         if !(0.0..=1.0).contains(&o.learning) {

@@ -1,5 +1,5 @@
 //! Lazer & Friedman (2007), "The network structure of exploration and
-//! exploitation", with the rules of MODEL.md section 9.
+//! exploitation", with the rules of the specification, §9.
 //!
 //! Each replication draws a new NK landscape (`N = 20`, `K = 5` by default;
 //! the exact maximum comes from the landscape's Gray-code walk), one random
@@ -210,7 +210,11 @@ impl LfConfig {
         if l.k >= l.n.max(1) {
             out.push((
                 "landscape.k".into(),
-                format!("{} is out of range: use 0 to n - 1 = {}", l.k, l.n.max(1) - 1),
+                format!(
+                    "{} is out of range: use 0 to n - 1 = {}",
+                    l.k,
+                    l.n.max(1) - 1
+                ),
             ));
         }
         if !(l.exponent.is_finite() && l.exponent > 0.0) {
@@ -220,10 +224,10 @@ impl LfConfig {
             ));
         }
         let a = &self.agents;
-        if !(2..=100_000).contains(&a.agents) {
+        if !(2..=10_000).contains(&a.agents) {
             out.push((
                 "agents.agents".into(),
-                format!("{} is out of range: use 2 to 100000", a.agents),
+                format!("{} is out of range: use 2 to 10000", a.agents),
             ));
         }
         prob(&mut out, "agents.velocity", a.velocity);
@@ -241,7 +245,11 @@ impl LfConfig {
             "networks.random_link_probability",
             w.random_link_probability,
         );
-        prob(&mut out, "networks.small_world_rewire", w.small_world_rewire);
+        prob(
+            &mut out,
+            "networks.small_world_rewire",
+            w.small_world_rewire,
+        );
         let d = w.small_world_degree;
         if d == 0 || d % 2 == 1 || d >= a.agents {
             out.push((
@@ -618,7 +626,9 @@ mod tests {
 
     #[test]
     fn complete_network_converges_on_one_solution_without_exploring_down() {
-        let c = cfg("[networks]\nkinds = [\"complete\"]\nrandom_link_probability = 0.05\nsmall_world_degree = 4\nsmall_world_rewire = 0.1\n");
+        let c = cfg(
+            "[networks]\nkinds = [\"complete\"]\nrandom_link_probability = 0.05\nsmall_world_degree = 4\nsmall_world_rewire = 0.1\n",
+        );
         let (curves, exact) = replicate(&c, 0);
         assert!(exact);
         let curve = &curves[0];
@@ -631,7 +641,9 @@ mod tests {
     #[test]
     fn curves_do_not_depend_on_other_kinds() {
         let both = cfg("");
-        let one = cfg("[networks]\nkinds = [\"random\"]\nrandom_link_probability = 0.05\nsmall_world_degree = 4\nsmall_world_rewire = 0.1\n");
+        let one = cfg(
+            "[networks]\nkinds = [\"random\"]\nrandom_link_probability = 0.05\nsmall_world_degree = 4\nsmall_world_rewire = 0.1\n",
+        );
         assert_eq!(replicate(&both, 1).0[2], replicate(&one, 1).0[0]);
     }
 

@@ -1,5 +1,5 @@
 //! March (1991), "Exploration and exploitation in organizational learning",
-//! with the rules of MODEL.md section 9, and his Figures 1 to 5.
+//! with the rules of the specification, §9, and his Figures 1 to 5.
 //!
 //! Reality is `m` dimensions of +1 or -1; `n` individuals and the code hold
 //! beliefs in {+1, 0, -1}. A belief vector is two bit masks: `nz` (the belief
@@ -521,7 +521,7 @@ pub struct Figure3 {
 impl Default for Figure3 {
     fn default() -> Self {
         Figure3 {
-            p3: grid(0, 10, 1, 100.0),
+            p3: grid(0, 50, 5, 100.0),
             p1: vec![0.1, 0.5, 0.9],
             p2: 0.5,
             period: 20,
@@ -584,7 +584,10 @@ impl MarchConfig {
         if !(1..=MAX_DIMENSIONS).contains(&o.dimensions) {
             out.push((
                 "organisation.dimensions".into(),
-                format!("{} is out of range: use 1 to {MAX_DIMENSIONS}", o.dimensions),
+                format!(
+                    "{} is out of range: use 1 to {MAX_DIMENSIONS}",
+                    o.dimensions
+                ),
             ));
         }
         if !(1..=MAX_INDIVIDUALS).contains(&o.individuals) {
@@ -613,16 +616,20 @@ impl MarchConfig {
         if f2.fast_learners.is_empty() {
             out.push(("figure2.fast_learners".into(), "give at least one".into()));
         }
-        for &f in &f2.fast_learners {
-            if f > o.individuals {
-                out.push((
-                    "figure2.fast_learners".into(),
-                    format!(
-                        "{f} fast learners is more than the {} individuals",
-                        o.individuals
-                    ),
-                ));
-            }
+        let too_many = f2
+            .fast_learners
+            .iter()
+            .max()
+            .filter(|&&f| f > o.individuals);
+        if let (Some(&f), true) = (too_many, self.wants(2)) {
+            out.push((
+                "figure2.fast_learners".into(),
+                format!(
+                    "{f} fast learners is more than the {} individuals (set fewer, or leave \
+                     figure 2 out of `figures`)",
+                    o.individuals
+                ),
+            ));
         }
         let f3 = &self.figure3;
         check_probs(&mut out, "figure3.p3", &f3.p3);
@@ -741,15 +748,22 @@ pub fn figure1(cfg: &MarchConfig, reps: usize) -> Vec<Figure1Row> {
 #[derive(Clone, Debug, Serialize)]
 pub struct Figure2Row {
     pub fast_learners: usize,
-    pub point: EqPoint,
+    /// The population's mean socialisation rate.
+    pub mean_p1: f64,
+    /// Fast learners at `p1_fast`, the rest at `p1_slow`.
+    pub mixed: EqPoint,
+    /// Everyone at `mean_p1` (the uniform population to beat).
+    pub uniform: EqPoint,
 }
 
 /// Figure 2: the first `f` individuals learn at `p1_fast`, the rest at
-/// `p1_slow`.
+/// `p1_slow`; beside each mix, a uniform population at the mix's mean rate.
+/// Point `j < len` is mix `j`, point `len + j` its uniform twin.
 pub fn figure2(cfg: &MarchConfig, reps: usize) -> Vec<Figure2Row> {
     let f2 = &cfg.figure2;
     let n = cfg.organisation.individuals;
-    let dyns: Vec<Dynamics> = f2
+    let mean_p1 = |f: usize| (f as f64 * f2.p1_fast + (n - f) as f64 * f2.p1_slow) / n as f64;
+    let mut dyns: Vec<Dynamics> = f2
         .fast_learners
         .iter()
         .map(|&f| {
@@ -759,13 +773,21 @@ pub fn figure2(cfg: &MarchConfig, reps: usize) -> Vec<Figure2Row> {
             Dynamics::new(&p1, f2.p2, 0.0, 0.0)
         })
         .collect();
+    dyns.extend(
+        f2.fast_learners
+            .iter()
+            .map(|&f| Dynamics::uniform(n, mean_p1(f), f2.p2, 0.0, 0.0)),
+    );
     let pts = equilibrium_points(cfg.seed, reps, &cfg.organisation, 2, &dyns);
+    let len = f2.fast_learners.len();
     f2.fast_learners
         .iter()
-        .zip(pts)
-        .map(|(&fast_learners, point)| Figure2Row {
+        .enumerate()
+        .map(|(j, &fast_learners)| Figure2Row {
             fast_learners,
-            point,
+            mean_p1: mean_p1(fast_learners),
+            mixed: pts[j],
+            uniform: pts[len + j],
         })
         .collect()
 }
@@ -817,11 +839,10 @@ pub fn figure45(cfg: &MarchConfig, figure: u32, reps: usize) -> Vec<SeriesRow> {
         &cfg.figure5
     };
     let n = cfg.organisation.individuals;
-    let dyns: Vec<Dynamics> = f
-        .p3
-        .iter()
-        .map(|&p3| Dynamics::uniform(n, f.p1, f.p2, p3, f.p4))
-        .collect();
+    let dyns: Vec<Dynamics> =
+        f.p3.iter()
+            .map(|&p3| Dynamics::uniform(n, f.p1, f.p2, p3, f.p4))
+            .collect();
     let series = series_points(
         cfg.seed,
         reps,
@@ -971,7 +992,7 @@ mod tests {
             if out.end == End::Equilibrium {
                 assert!(org.all_equal_code());
                 assert_eq!(org.code_nz, low_mask(30));
-                assert_eq!(org.mean_individual_knowledge(), org.code_knowledge());
+                assert!((org.mean_individual_knowledge() - org.code_knowledge()).abs() < 1e-12);
             }
         }
     }
@@ -989,14 +1010,13 @@ mod tests {
 
     #[test]
     fn config_problems_name_keys() {
-        let mut cfg: MarchConfig = toml::from_str(
-            "model = \"march1991\"\nname = \"x\"\nseed = 1\nreplicates = 2\n",
-        )
-        .unwrap();
+        let mut cfg: MarchConfig =
+            toml::from_str("model = \"march1991\"\nname = \"x\"\nseed = 1\nreplicates = 2\n")
+                .unwrap();
         assert!(cfg.problems().is_empty());
         cfg.figure1.p1 = vec![1.5];
         cfg.figure2.fast_learners = vec![60];
-        cfg.figures = vec![6];
+        cfg.figures = vec![2, 6];
         let keys: Vec<String> = cfg.problems().into_iter().map(|p| p.0).collect();
         assert_eq!(keys, ["figures", "figure1.p1", "figure2.fast_learners"]);
     }

@@ -175,8 +175,14 @@ mod tests {
     #[test]
     fn copy_with_error_flips_at_the_rate() {
         let mut r = stream(2, 0, 0, Purpose::Validation, 0);
-        assert_eq!(copy_with_error(&mut r, 0xABCD, P16::new(0.0), 0xFFFF), 0xABCD);
-        assert_eq!(copy_with_error(&mut r, 0xABCD, P16::new(1.0), 0xFFFF), 0x5432);
+        assert_eq!(
+            copy_with_error(&mut r, 0xABCD, P16::new(0.0), 0xFFFF),
+            0xABCD
+        );
+        assert_eq!(
+            copy_with_error(&mut r, 0xABCD, P16::new(1.0), 0xFFFF),
+            0x5432
+        );
         let mut wrong = 0;
         for _ in 0..10_000 {
             wrong += (copy_with_error(&mut r, 0, P16::new(0.1), 0xFFFF)).count_ones();

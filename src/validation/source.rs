@@ -22,7 +22,10 @@ pub const BUILTINS: &[(&str, &str)] = &[
         "lf-reference",
         include_str!("../../scenarios/validation/lf-reference.toml"),
     ),
-    ("lf-k0", include_str!("../../scenarios/validation/lf-k0.toml")),
+    (
+        "lf-k0",
+        include_str!("../../scenarios/validation/lf-k0.toml"),
+    ),
     (
         "fang2010",
         include_str!("../../scenarios/validation/fang2010.toml"),
@@ -68,7 +71,9 @@ pub fn builtin(name: &str) -> Option<&'static str> {
 
 /// The top-level `model` key of a TOML text, if it is a string.
 pub fn model_key(text: &str) -> Option<String> {
-    let doc = DeTable::parse(text).ok()?;
+    // Recoverable: a file with a mistake elsewhere still names its model, so
+    // the mistake is reported by the validation reader.
+    let (doc, _) = DeTable::parse_recoverable(text);
     match doc.get_ref().get("model").map(|v| v.get_ref()) {
         Some(DeValue::String(s)) => Some(s.to_string()),
         _ => None,
@@ -185,6 +190,26 @@ fn parse_value(raw: &str) -> toml::Value {
     }
 }
 
+/// Set the dotted `key` in `table`, creating sections on the way; `Err`
+/// names a part of the path that holds a value instead of a section.
+fn assign(table: &mut toml::Table, key: &[String], value: toml::Value) -> Result<(), String> {
+    let Some((last, parents)) = key.split_last() else {
+        return Ok(());
+    };
+    let mut t = table;
+    for (i, seg) in parents.iter().enumerate() {
+        let entry = t
+            .entry(seg.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        t = match entry {
+            toml::Value::Table(sub) => sub,
+            _ => return Err(key[..=i].join(".")),
+        };
+    }
+    t.insert(last.clone(), value);
+    Ok(())
+}
+
 impl Source {
     /// Read `arg` (an existing file, else a built-in name) and apply the
     /// assignments `(label, "KEY=VALUE")` in order.
@@ -240,33 +265,25 @@ impl Source {
                 ));
                 continue;
             };
-            let key: Vec<String> = key.trim().split('.').map(|s| s.trim().to_string()).collect();
+            let key: Vec<String> = key
+                .trim()
+                .split('.')
+                .map(|s| s.trim().to_string())
+                .collect();
             if key.iter().any(String::is_empty) {
-                problems.push(format!("{label}: the key \"{}\" is empty or has an empty part", key.join(".")));
+                problems.push(format!(
+                    "{label}: the key \"{}\" is empty or has an empty part",
+                    key.join(".")
+                ));
                 continue;
             }
-            let mut t = &mut table;
-            let mut bad = None;
-            for (i, seg) in key[..key.len() - 1].iter().enumerate() {
-                let entry = t
-                    .entry(seg.clone())
-                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-                match entry {
-                    toml::Value::Table(sub) => t = sub,
-                    _ => {
-                        bad = Some(key[..=i].join("."));
-                        break;
-                    }
-                }
-            }
-            if let Some(parent) = bad {
+            if let Err(parent) = assign(&mut table, &key, parse_value(raw)) {
                 problems.push(format!(
                     "{label}: key `{}`: `{parent}` is a value, not a section",
                     key.join(".")
                 ));
                 continue;
             }
-            t.insert(key[key.len() - 1].clone(), parse_value(raw));
             src.sets.push(Assignment {
                 label: label.clone(),
                 key,
@@ -409,7 +426,8 @@ mod tests {
         kinds: Vec<String>,
     }
 
-    const TEXT: &str = "# demo\nmodel = \"fang2010\"\nseed = 3\n\n[inner]\np = 0.5\nkinds = [\"a\"]\n";
+    const TEXT: &str =
+        "# demo\nmodel = \"fang2010\"\nseed = 3\n\n[inner]\np = 0.5\nkinds = [\"a\"]\n";
 
     fn src(text: &str, sets: &[&str]) -> Result<Source, ConfigError> {
         let sets: Vec<(String, String)> = sets
@@ -436,7 +454,11 @@ mod tests {
         assert!(msg.starts_with("demo.toml:7:1: key `inner.q`:"), "{msg}");
         assert!(msg.contains("unknown field"), "{msg}");
         let text = TEXT.replace("p = 0.5", "p = \"high\"");
-        let msg = src(&text, &[]).unwrap().parse::<Demo>().unwrap_err().to_string();
+        let msg = src(&text, &[])
+            .unwrap()
+            .parse::<Demo>()
+            .unwrap_err()
+            .to_string();
         assert!(msg.starts_with("demo.toml:6:5: key `inner.p`:"), "{msg}");
     }
 
@@ -448,7 +470,10 @@ mod tests {
         assert_eq!(d.inner.kinds, ["x", "y"]);
         let s = src(TEXT, &["inner.p=fast"]).unwrap();
         let msg = s.parse::<Demo>().unwrap_err().to_string();
-        assert!(msg.starts_with("--set #1 (inner.p=fast): key `inner.p`"), "{msg}");
+        assert!(
+            msg.starts_with("--set #1 (inner.p=fast): key `inner.p`"),
+            "{msg}"
+        );
         let s = src(TEXT, &["inner.zz=1"]).unwrap();
         let msg = s.parse::<Demo>().unwrap_err().to_string();
         assert!(msg.starts_with("--set #1 (inner.zz=1)"), "{msg}");
