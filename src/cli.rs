@@ -168,11 +168,23 @@ fn check(arg: Option<&str>, sets: &[String]) -> Result<()> {
 fn list() {
     say!("Built-in scenarios (run with `orglearn run NAME`):");
     let b = scenario::builtin::builtins();
-    let w = b.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    let v = crate::validation::list_lines();
+    let sw = crate::sweep::list_lines();
+    let w = b
+        .iter()
+        .map(|(n, _)| n.len())
+        .chain(v.iter().chain(&sw).map(|(n, _)| n.len()))
+        .max()
+        .unwrap_or(0);
     for (n, d) in b {
         say!("  {n:w$}  {d}");
     }
-    for (n, d) in crate::validation::list_lines() {
+    say!("\nValidation models (published models, run with `orglearn run NAME`):");
+    for (n, d) in v {
+        say!("  {n:w$}  {d}");
+    }
+    say!("\nBuilt-in sweeps (run with `orglearn sweep NAME`):");
+    for (n, d) in sw {
         say!("  {n:w$}  {d}");
     }
     say!("\nStrategy presets (use in a scenario as `[[strategy]] preset = \"NAME\"`):");

@@ -147,7 +147,10 @@ pub fn direction_numbers(dim: usize) -> [u32; BITS] {
 /// # Panics
 /// If `dims > SOBOL_MAX_DIMS` or `n > 2^32`.
 pub fn sobol_raw(n: usize, dims: usize) -> Vec<Vec<u32>> {
-    assert!(dims <= SOBOL_MAX_DIMS, "at most {SOBOL_MAX_DIMS} dimensions");
+    assert!(
+        dims <= SOBOL_MAX_DIMS,
+        "at most {SOBOL_MAX_DIMS} dimensions"
+    );
     assert!(n as u64 <= 1u64 << 32, "at most 2^32 points");
     let dirs: Vec<[u32; BITS]> = (0..dims).map(direction_numbers).collect();
     let mut x = vec![0u32; dims];
@@ -302,15 +305,17 @@ pub fn normal_cdf(x: f64) -> f64 {
 fn erfc(x: f64) -> f64 {
     let z = x.abs();
     let t = 1.0 / (1.0 + 0.5 * z);
-    let ans = t * (-z * z - 1.265_512_23
-        + t * (1.000_023_68
-            + t * (0.374_091_96
-                + t * (0.096_784_18
-                    + t * (-0.186_288_06
-                        + t * (0.278_868_07
-                            + t * (-1.135_203_98
-                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
-        .exp();
+    let ans = t
+        * (-z * z - 1.265_512_23
+            + t * (1.000_023_68
+                + t * (0.374_091_96
+                    + t * (0.096_784_18
+                        + t * (-0.186_288_06
+                            + t * (0.278_868_07
+                                + t * (-1.135_203_98
+                                    + t * (1.488_515_87
+                                        + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
+            .exp();
     if x >= 0.0 { ans } else { 2.0 - ans }
 }
 
