@@ -627,7 +627,7 @@ fn validate_spec(spec: &NetworkSpec) -> Result<(), NetworkError> {
             "it is a distance in the unit square and must be above 0 and at most 1.5",
         ));
     }
-    if spec.sw_degree < 2 || spec.sw_degree % 2 != 0 {
+    if spec.sw_degree < 2 || !spec.sw_degree.is_multiple_of(2) {
         return Err(spec_err(
             "sw_degree",
             spec.sw_degree,

@@ -446,7 +446,7 @@ impl<'a> Run<'a> {
         let t = self.t;
         let y = (t / spy) as u32 + 1;
         let flags = year_flags(l, y);
-        if t % spy == 0 {
+        if t.is_multiple_of(spy) {
             s.arrived_this_year = 0;
         }
         let abs = (st.burn_in_years as usize * spy + t) as u64;
@@ -455,7 +455,7 @@ impl<'a> Run<'a> {
         let row = t + 1;
         let rows = &mut self.rows[row * N_IND..(row + 1) * N_IND];
         record(s, cx, (row / spy) as u32, rows);
-        if row % spy == 0 {
+        if row.is_multiple_of(spy) {
             let ykey = (st.burn_in_years + y) as u64;
             year_end(s, cx, ykey, flags);
             if l.withdraw_year > 0 && y == l.withdraw_year {
