@@ -72,7 +72,7 @@ fn sobol_at(a: &[f64], b: &[f64], ab: &[Vec<f64>], rows: &[usize], i: usize) -> 
 pub fn sobol_indices(y: &[f64], d: usize, resamples: usize, seed: u64) -> Vec<SobolIndex> {
     let step = d + 2;
     assert!(
-        y.len() % step == 0,
+        y.len().is_multiple_of(step),
         "a Saltelli plan has N x (d + 2) outputs"
     );
     let n = y.len() / step;
@@ -119,7 +119,7 @@ pub fn morris_indices(
     seed: u64,
 ) -> Result<Vec<MorrisIndex>, String> {
     let step = d + 1;
-    if units.len() != y.len() || y.len() % step != 0 {
+    if units.len() != y.len() || !y.len().is_multiple_of(step) {
         return Err(format!(
             "a Morris plan has r x {step} points; found {} points and {} outputs",
             units.len(),
