@@ -481,20 +481,19 @@ pub fn play<R: Rng + ?Sized>(
         };
         for i in 0..n {
             let own = score[i];
-            if looks_always || rules.velocity.hit(rng) {
-                if let Some(j) = best_neighbour(net, &score, top, i) {
-                    if score[j] > own {
-                        if rules.error.is_zero() {
-                            next_sol[i] = sol[j];
-                            next_score[i] = score[j];
-                        } else {
-                            let x = copy_with_error(rng, sol[j], rules.error, mask);
-                            next_sol[i] = x;
-                            next_score[i] = land.eval(0, x) as f32;
-                        }
-                        continue;
-                    }
+            if (looks_always || rules.velocity.hit(rng))
+                && let Some(j) = best_neighbour(net, &score, top, i)
+                && score[j] > own
+            {
+                if rules.error.is_zero() {
+                    next_sol[i] = sol[j];
+                    next_score[i] = score[j];
+                } else {
+                    let x = copy_with_error(rng, sol[j], rules.error, mask);
+                    next_sol[i] = x;
+                    next_score[i] = land.eval(0, x) as f32;
                 }
+                continue;
             }
             let cand = sol[i] ^ (1u64 << rng.random_range(0..bits));
             let e = land.eval(0, cand) as f32;
