@@ -123,6 +123,8 @@ pub struct Measure {
     pub digits: usize,
     /// Whether more is better (sets the words "ahead" and "behind").
     pub higher_is_better: bool,
+    /// A clear difference smaller than this is called small.
+    pub small: f64,
 }
 
 /// Mean attainment, in % and percentage points.
@@ -132,6 +134,7 @@ pub const ATTAINMENT: Measure = Measure {
     diff_unit: "points",
     digits: 1,
     higher_is_better: true,
+    small: 0.5,
 };
 
 /// The gap between the top and bottom quarter of schools.
@@ -141,6 +144,7 @@ pub const GAP: Measure = Measure {
     diff_unit: "points",
     digits: 1,
     higher_is_better: false,
+    small: 0.5,
 };
 
 fn num(x: f64, digits: usize) -> String {
@@ -159,6 +163,16 @@ fn signed(x: f64, digits: usize) -> String {
     } else {
         format!("+{s}")
     }
+}
+
+/// Decimals for a difference: one more when it is small, so a small
+/// interval does not print as "0.0 to 0.0".
+fn fine(d: &Summary, digits: usize) -> usize {
+    let big = [d.mean, d.lo, d.hi]
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, |a, v| a.max(v.abs()));
+    if big < 0.5 { digits + 1 } else { digits }
 }
 
 /// "(95% interval 0.6 to 1.8)" or "(no interval: one replicate)".
@@ -196,13 +210,40 @@ fn best(level: &[Summary], higher_is_better: bool) -> Option<usize> {
     out
 }
 
-/// The best strategy other than `skip`.
-fn runner_up(level: &[Summary], skip: usize, higher_is_better: bool) -> Option<usize> {
-    let masked: Vec<Summary> = level
+/// Whether a paired difference is exactly zero in every replicate (the two
+/// strategies have not yet diverged).
+fn identical(d: &Summary) -> bool {
+    d.mean.abs() < 1e-12 && (d.sd.is_nan() || d.sd <= 1e-12)
+}
+
+/// Who leads at one checkpoint, in one sentence, and whether the lead is
+/// clear (the paired difference to the runner-up excludes zero).
+/// Strategies that have not yet diverged from the leader are named with
+/// it, and the comparison is with the best strategy that has.
+pub fn lead_sentence(names: &[String], m: &Measure, snap: &Snapshot) -> Option<(String, bool)> {
+    let lead = best(&snap.level, m.higher_is_better)?;
+    let lv = &snap.level[lead];
+    let same: Vec<usize> = (0..snap.level.len())
+        .filter(|&o| o != lead && identical(&snap.diff[lead][o]))
+        .collect();
+    let group = if same.is_empty() {
+        names[lead].clone()
+    } else {
+        let mut all = vec![names[lead].clone()];
+        all.extend(same.iter().map(|&o| names[o].clone()));
+        join_and(&all)
+    };
+    let (tag, tag_in) = if same.is_empty() {
+        ("", "")
+    } else {
+        (" (identical so far)", "identical so far: ")
+    };
+    let masked: Vec<Summary> = snap
+        .level
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            if i == skip {
+            if i == lead || same.contains(&i) {
                 Summary {
                     mean: f64::NAN,
                     ..*s
@@ -212,16 +253,8 @@ fn runner_up(level: &[Summary], skip: usize, higher_is_better: bool) -> Option<u
             }
         })
         .collect();
-    best(&masked, higher_is_better)
-}
-
-/// Who leads at one checkpoint, in one sentence, and whether the lead is
-/// clear (the paired difference to the runner-up excludes zero).
-pub fn lead_sentence(names: &[String], m: &Measure, snap: &Snapshot) -> Option<(String, bool)> {
-    let lead = best(&snap.level, m.higher_is_better)?;
-    let lv = &snap.level[lead];
-    let Some(second) = runner_up(&snap.level, lead, m.higher_is_better) else {
-        return Some((
+    let Some(second) = best(&masked, m.higher_is_better) else {
+        let s = if same.is_empty() {
             format!(
                 "By year {}, {} is {}{} under {}.",
                 snap.year,
@@ -229,10 +262,19 @@ pub fn lead_sentence(names: &[String], m: &Measure, snap: &Snapshot) -> Option<(
                 num(lv.mean, m.digits),
                 m.level_unit,
                 names[lead]
-            ),
-            false,
-        ));
+            )
+        } else {
+            format!(
+                "By year {}, every strategy gives the same results so far ({} {}{}).",
+                snap.year,
+                m.label,
+                num(lv.mean, m.digits),
+                m.level_unit
+            )
+        };
+        return Some((s, false));
     };
+    let has = if same.is_empty() { "has" } else { "have" };
     let d = &snap.diff[lead][second];
     let v = verdict(d);
     let clear = if m.higher_is_better {
@@ -240,29 +282,40 @@ pub fn lead_sentence(names: &[String], m: &Measure, snap: &Snapshot) -> Option<(
     } else {
         v == Verdict::ClearlyLower
     };
-    let word = if m.higher_is_better { "highest" } else { "lowest" };
+    let word = if m.higher_is_better {
+        "highest"
+    } else {
+        "lowest"
+    };
     let s = if clear {
-        let all = (0..snap.level.len()).filter(|&o| o != lead).all(|o| {
-            let v = verdict(&snap.diff[lead][o]);
-            if m.higher_is_better {
-                v == Verdict::ClearlyHigher
-            } else {
-                v == Verdict::ClearlyLower
-            }
-        });
+        let all = (0..snap.level.len())
+            .filter(|&o| o != lead && !same.contains(&o))
+            .all(|o| {
+                let v = verdict(&snap.diff[lead][o]);
+                if m.higher_is_better {
+                    v == Verdict::ClearlyHigher
+                } else {
+                    v == Verdict::ClearlyLower
+                }
+            });
         format!(
-            "By year {}, {} has the {} {} ({}{}), {} {} {} than {}, the next best ({}): a clear lead{}.",
+            "By year {}, {}{tag} {has} the {} {} ({}{}), {} {} {} than {}, the next best ({}): a {}clear lead{}.",
             snap.year,
-            names[lead],
+            group,
             word,
             m.label,
             num(lv.mean, m.digits),
             m.level_unit,
-            num(d.mean.abs(), m.digits),
+            num(d.mean.abs(), fine(d, m.digits)),
             m.diff_unit,
             if d.mean >= 0.0 { "more" } else { "less" },
             names[second],
-            interval(d, m.digits),
+            interval(d, fine(d, m.digits)),
+            if d.mean.abs() < m.small {
+                "small but "
+            } else {
+                ""
+            },
             if all && snap.level.len() > 2 {
                 " over every other strategy"
             } else {
@@ -271,17 +324,17 @@ pub fn lead_sentence(names: &[String], m: &Measure, snap: &Snapshot) -> Option<(
         )
     } else {
         format!(
-            "By year {}, {} ({}{}) and {} ({}{}) are level within the uncertainty: the paired difference of {} {} ({}) includes zero, so which is better is not clear.",
+            "By year {}, {} ({tag_in}{}{}) and {} ({}{}) are level within the uncertainty: the paired difference of {} {} ({}) includes zero, so which is better is not clear.",
             snap.year,
-            names[lead],
+            group,
             num(lv.mean, m.digits),
             m.level_unit,
             names[second],
             num(snap.level[second].mean, m.digits),
             m.level_unit,
-            signed(d.mean, m.digits),
+            signed(d.mean, fine(d, m.digits)),
             m.diff_unit,
-            interval(d, m.digits)
+            interval(d, fine(d, m.digits))
         )
     };
     Some((s, clear))
@@ -295,17 +348,17 @@ pub fn versus_first_sentence(names: &[String], m: &Measure, snap: &Snapshot) -> 
     let mut higher = Vec::new();
     let mut lower = Vec::new();
     let mut unclear = Vec::new();
-    for s in 1..names.len() {
+    for (s, name) in names.iter().enumerate().skip(1) {
         let d = &snap.diff[s][0];
         if !d.mean.is_finite() {
             continue;
         }
         let item = format!(
             "{} ({} {}, {})",
-            names[s],
-            signed(d.mean, m.digits),
+            name,
+            signed(d.mean, fine(d, m.digits)),
             m.diff_unit,
-            interval(d, m.digits)
+            interval(d, fine(d, m.digits))
         );
         match verdict(d) {
             Verdict::ClearlyHigher => higher.push(item),
@@ -487,6 +540,49 @@ mod tests {
         assert_eq!(verdict(&d), Verdict::ClearlyHigher);
         assert_eq!(verdict(&s(0.5, 1.0)), Verdict::NotClear);
         assert_eq!(verdict(&s(-2.0, 1.0)), Verdict::ClearlyLower);
+    }
+
+    #[test]
+    fn identical_strategies_are_called_identical() {
+        let names = vec!["a".to_string(), "b".to_string()];
+        let zero = Summary {
+            n: 5,
+            mean: 0.0,
+            sd: 0.0,
+            lo: 0.0,
+            hi: 0.0,
+        };
+        let snap = Snapshot {
+            year: 1,
+            level: vec![s(61.5, 1.0), s(61.5, 1.0)],
+            diff: vec![vec![zero, zero], vec![zero, zero]],
+        };
+        let (t, clear) = lead_sentence(&names, &ATTAINMENT, &snap).unwrap();
+        assert!(!clear);
+        assert!(
+            t.contains("every strategy gives the same results so far"),
+            "{t}"
+        );
+        // With a third strategy that has diverged, the pair leads together.
+        let names3 = vec!["a".to_string(), "b".to_string(), "c".to_string()];
+        let d = s(1.0, 0.5);
+        let neg = s(-1.0, 0.5);
+        let snap3 = Snapshot {
+            year: 1,
+            level: vec![s(61.5, 1.0), s(61.5, 1.0), s(60.5, 1.0)],
+            diff: vec![
+                vec![zero, zero, d],
+                vec![zero, zero, d],
+                vec![neg, neg, zero],
+            ],
+        };
+        let (t, clear) = lead_sentence(&names3, &ATTAINMENT, &snap3).unwrap();
+        assert!(clear);
+        assert!(
+            t.starts_with("By year 1, a and b (identical so far) have the highest"),
+            "{t}"
+        );
+        assert!(t.contains("than c, the next best"), "{t}");
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub fn thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -127,6 +127,12 @@ pub fn changed_levers(l: &Levers) -> Vec<(&'static str, Value, Value)> {
 /// One strategy in words: what it switches on and how hard, its schedule,
 /// and any other lever it changes.
 pub fn strategy_words(st: &StrategySpec) -> String {
+    strategy_parts(st).join(" ")
+}
+
+/// [`strategy_words`] as separate sentences: the preset first, then one per
+/// mechanism, the schedule, and other changed levers.
+pub fn strategy_parts(st: &StrategySpec) -> Vec<String> {
     let l = &st.levers;
     let mut parts: Vec<String> = Vec::new();
     let preset = PRESETS
@@ -143,7 +149,8 @@ pub fn strategy_words(st: &StrategySpec) -> String {
                 l.design_effort
             ),
             "random" => "a poorly designed programme".to_string(),
-            _ => "a programme that starts expert-designed and learns from the better schools".to_string(),
+            _ => "a programme that starts expert-designed and learns from the better schools"
+                .to_string(),
         };
         parts.push(format!(
             "Cascade: the centre sends {design} down {} hand-overs to classrooms, {} {} a year of {} practice dimensions each; each hand-over keeps a detail right with probability {}; {}% of schools comply at least, and change is explained and justified to degree {} (legitimacy).",
@@ -241,7 +248,10 @@ pub fn strategy_words(st: &StrategySpec) -> String {
             short(l.withdrawn_pressure)
         ));
     }
-    sched.push_str(&format!("; {} h of CPD per teacher a year.", short(l.cpd_hours)));
+    sched.push_str(&format!(
+        "; {} h of CPD per teacher a year.",
+        short(l.cpd_hours)
+    ));
     parts.push(sched);
 
     let said = [
@@ -288,7 +298,7 @@ pub fn strategy_words(st: &StrategySpec) -> String {
     if !other.is_empty() {
         parts.push(format!("Also changed: {}.", other.join(", ")));
     }
-    parts.join(" ")
+    parts
 }
 
 #[cfg(test)]

@@ -35,21 +35,30 @@ pub fn grid(n: usize, aspect: f64) -> (usize, usize) {
     (cols, rows)
 }
 
-/// Positions on a sunflower spiral: `n` points spread evenly over a disc
-/// of radius 0.5 around (0.5, 0.5).
-fn sunflower(n: usize) -> Vec<(f64, f64)> {
+/// Positions on a sunflower spiral: `n` points spread evenly over an
+/// ellipse around (0.5, 0.5), `aspect` times as wide as high.
+fn sunflower(n: usize, aspect: f64) -> Vec<(f64, f64)> {
     let golden = std::f64::consts::PI * (3.0 - 5f64.sqrt());
+    let (sx, sy) = (aspect.sqrt(), 1.0 / aspect.sqrt());
     (0..n)
         .map(|i| {
             let r = 0.5 * ((i as f64 + 0.5) / n.max(1) as f64).sqrt();
             let a = i as f64 * golden;
-            (0.5 + r * a.cos(), 0.5 + r * a.sin())
+            (0.5 + sx * r * a.cos(), 0.5 + sy * r * a.sin())
         })
         .collect()
 }
 
-/// Fruchterman–Reingold on `pos` (unit square), edges by local index.
-pub fn force_layout(pos: &mut [(f64, f64)], edges: &[(usize, usize)], iterations: usize) {
+/// Fruchterman–Reingold on `pos` (unit square), edges by local index
+/// with a weight each (attraction is multiplied by it). The pull to the
+/// centre is elliptical, so the layout fills a frame `aspect` times as
+/// wide as high once it is stretched to one.
+pub fn force_layout(
+    pos: &mut [(f64, f64)],
+    edges: &[(usize, usize, f64)],
+    iterations: usize,
+    aspect: f64,
+) {
     let n = pos.len();
     if n < 2 {
         if n == 1 {
@@ -110,14 +119,14 @@ pub fn force_layout(pos: &mut [(f64, f64)], edges: &[(usize, usize)], iterations
                 }
             }
         }
-        for &(a, b) in edges {
+        for &(a, b, wt) in edges {
             let ddx = pos[a].0 - pos[b].0;
             let ddy = pos[a].1 - pos[b].1;
             let d = (ddx * ddx + ddy * ddy).sqrt();
             if d < 1e-12 {
                 continue;
             }
-            let f = d * d / k;
+            let f = wt * d * d / k;
             let (fx, fy) = (ddx / d * f, ddy / d * f);
             disp[a].0 -= fx;
             disp[a].1 -= fy;
@@ -125,7 +134,7 @@ pub fn force_layout(pos: &mut [(f64, f64)], edges: &[(usize, usize)], iterations
             disp[b].1 += fy;
         }
         for i in 0..n {
-            disp[i].0 += gravity * (0.5 - pos[i].0);
+            disp[i].0 += gravity * (0.5 - pos[i].0) / (aspect * aspect).max(1e-3);
             disp[i].1 += gravity * (0.5 - pos[i].1);
             let len = (disp[i].0 * disp[i].0 + disp[i].1 * disp[i].1).sqrt();
             if len > 1e-12 {
@@ -133,6 +142,98 @@ pub fn force_layout(pos: &mut [(f64, f64)], edges: &[(usize, usize)], iterations
                 pos[i].0 += disp[i].0 / len * step;
                 pos[i].1 += disp[i].1 / len * step;
             }
+        }
+    }
+}
+
+/// A layout in two levels for schools in learning communities: the
+/// communities are laid out as a graph of their own (linked when any of
+/// their schools are), then each community's schools inside a disc around
+/// its point, sized by its membership. Communities never mix, whatever the
+/// number of schools.
+pub fn grouped_layout(
+    pos: &mut [(f64, f64)],
+    cluster: &[u32],
+    edges: &[(usize, usize, f64)],
+    aspect: f64,
+) {
+    let n = pos.len();
+    let mut ids: Vec<u32> = cluster.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let nc = ids.len();
+    let of: Vec<usize> = cluster
+        .iter()
+        .map(|c| ids.binary_search(c).unwrap_or(0))
+        .collect();
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); nc];
+    for (i, &c) in of.iter().enumerate() {
+        members[c].push(i);
+    }
+    // The graph of communities.
+    let mut between: std::collections::BTreeMap<(usize, usize), f64> = Default::default();
+    let mut inside: Vec<Vec<(usize, usize, f64)>> = vec![Vec::new(); nc];
+    let mut local = vec![0usize; n];
+    for m in &members {
+        for (k, &i) in m.iter().enumerate() {
+            local[i] = k;
+        }
+    }
+    for &(a, b, _) in edges {
+        let (ca, cb) = (of[a], of[b]);
+        if ca == cb {
+            inside[ca].push((local[a], local[b], 1.0));
+        } else {
+            *between.entry((ca.min(cb), ca.max(cb))).or_insert(0.0) += 1.0;
+        }
+    }
+    let cedges: Vec<(usize, usize, f64)> = between
+        .into_iter()
+        .map(|((a, b), k)| (a, b, (0.3 * k).min(1.0)))
+        .collect();
+    let mut cpos = sunflower(nc, aspect);
+    if nc > 1 {
+        force_layout(&mut cpos, &cedges, 300, aspect);
+    }
+    // Disc radii: a share of the typical distance to the nearest community.
+    let mut nn: Vec<f64> = (0..nc)
+        .map(|c| {
+            (0..nc)
+                .filter(|&d| d != c)
+                .map(|d| ((cpos[c].0 - cpos[d].0).powi(2) + (cpos[c].1 - cpos[d].1).powi(2)).sqrt())
+                .fold(f64::INFINITY, f64::min)
+        })
+        .collect();
+    nn.sort_by(|a, b| a.total_cmp(b));
+    let typical = if nc > 1 { nn[nc / 2] } else { 1.0 };
+    let m_max = members.iter().map(Vec::len).max().unwrap_or(1).max(1) as f64;
+    for (c, m) in members.iter().enumerate() {
+        let k = m.len();
+        // Start on a circle, then let the community's own links arrange it.
+        let mut lp: Vec<(f64, f64)> = (0..k)
+            .map(|j| {
+                let t = std::f64::consts::TAU * j as f64 / k.max(1) as f64;
+                (0.5 + 0.4 * t.cos(), 0.5 + 0.4 * t.sin())
+            })
+            .collect();
+        if k > 2 {
+            force_layout(&mut lp, &inside[c], 150, 1.0);
+        }
+        let cx = lp.iter().map(|p| p.0).sum::<f64>() / k.max(1) as f64;
+        let cy = lp.iter().map(|p| p.1).sum::<f64>() / k.max(1) as f64;
+        let rmax = lp
+            .iter()
+            .map(|p| ((p.0 - cx).powi(2) + (p.1 - cy).powi(2)).sqrt())
+            .fold(0.0, f64::max)
+            .max(1e-9);
+        let r = if nc > 1 {
+            0.35 * typical * (k as f64 / m_max).sqrt()
+        } else {
+            0.5
+        };
+        for (j, &i) in m.iter().enumerate() {
+            let (dx, dy) = ((lp[j].0 - cx) / rmax, (lp[j].1 - cy) / rmax);
+            pos[i] = (cpos[c].0 + r * dx, cpos[c].1 + r * dy);
         }
     }
 }
@@ -149,6 +250,8 @@ pub struct LayoutInput<'a> {
     pub edges: &'a [(u32, u32)],
     /// Use `x, y` as they are.
     pub geographic: bool,
+    /// Learning communities are real groups: keep their schools together.
+    pub group_by_cluster: bool,
     /// Width-to-height ratio of the area the schools are drawn in.
     pub aspect: f64,
 }
@@ -168,11 +271,20 @@ pub fn place(inp: &LayoutInput) -> Placement {
             local[i] = li;
         }
     }
-    let mut local_edges: Vec<Vec<(usize, usize)>> = vec![Vec::new(); na];
+    // Links inside a learning community pull harder than links between
+    // communities, so the communities show as groups.
+    let mut local_edges: Vec<Vec<(usize, usize, f64)>> = vec![Vec::new(); na];
     for &(a, b) in inp.edges {
         let (a, b) = (a as usize, b as usize);
         if a < n && b < n && inp.authority[a] == inp.authority[b] {
-            local_edges[inp.authority[a] as usize].push((local[a], local[b]));
+            let wt = if !inp.group_by_cluster {
+                1.0
+            } else if inp.cluster[a] == inp.cluster[b] {
+                3.0
+            } else {
+                0.15
+            };
+            local_edges[inp.authority[a] as usize].push((local[a], local[b], wt));
         }
     }
     let mut x = vec![0.5; n];
@@ -180,6 +292,7 @@ pub fn place(inp: &LayoutInput) -> Placement {
     let mut cells = Vec::with_capacity(na);
     // Cell size in picture units; cells are square in pixels.
     let (cw, ch) = (1.0 / cols as f64, 1.0 / rows as f64);
+    let cell_aspect = inp.aspect * rows as f64 / cols as f64;
     for (a, m) in members.iter().enumerate() {
         let (c, r) = (a % cols, a / cols);
         let cell = (
@@ -200,7 +313,7 @@ pub fn place(inp: &LayoutInput) -> Placement {
             let mut ids: Vec<u32> = m.iter().map(|&i| inp.cluster[i]).collect();
             ids.sort_unstable();
             ids.dedup();
-            let spots = sunflower(ids.len());
+            let spots = sunflower(ids.len(), cell_aspect);
             let spread = 0.6 / (ids.len() as f64).sqrt().max(1.0);
             m.iter()
                 .map(|&i| {
@@ -212,11 +325,15 @@ pub fn place(inp: &LayoutInput) -> Placement {
                 })
                 .collect()
         };
-        if !inp.geographic {
+        if inp.geographic {
+        } else if inp.group_by_cluster {
+            let cl: Vec<u32> = m.iter().map(|&i| inp.cluster[i]).collect();
+            grouped_layout(&mut pos, &cl, &local_edges[a], cell_aspect);
+        } else {
             let iters = if m.len() > 3000 { 120 } else { 250 };
-            force_layout(&mut pos, &local_edges[a], iters);
+            force_layout(&mut pos, &local_edges[a], iters, cell_aspect);
         }
-        fit(&mut pos, inp.geographic, inp.aspect * rows as f64 / cols as f64);
+        fit(&mut pos, inp.geographic, cell_aspect);
         let pad = 0.06;
         for (li, &i) in m.iter().enumerate() {
             x[i] = cell.0 + cw * (pad + (1.0 - 2.0 * pad) * pos[li].0);
@@ -251,9 +368,15 @@ fn fit(pos: &mut [(f64, f64)], geographic: bool, cell_aspect: f64) {
     // In pixel terms the cell is `cell_aspect` wide per unit of height.
     let sx = 1.0 / w;
     let sy = 1.0 / h;
-    // Equal pixel scales: ux * cell width = uy * cell height.
+    // Equal pixel scales (ux * cell width = uy * cell height) for a map; a
+    // force layout may stretch up to 1.5 times along one axis to fill the
+    // cell, since its distances carry no meaning beyond who is linked.
     let s = sx.min(sy / cell_aspect);
-    let (ux, uy) = (s, s * cell_aspect);
+    let (mut ux, mut uy) = (s, s * cell_aspect);
+    if !geographic {
+        ux = (ux * 1.5).min(sx);
+        uy = (uy * 1.5).min(sy);
+    }
     let (ox, oy) = ((1.0 - w * ux) / 2.0, (1.0 - h * uy) / 2.0);
     for p in pos.iter_mut() {
         p.0 = ox + (p.0 - x0) * ux;
@@ -272,7 +395,7 @@ mod tests {
             assert!(c * r >= n, "{n}: {c}x{r}");
             assert!(c * (r - 1) < n, "{n}: {c}x{r} has an empty row");
         }
-        assert_eq!(grid(19, 1.6), (6, 4));
+        assert_eq!(grid(19, 1.6), (5, 4));
     }
 
     #[test]
@@ -281,8 +404,15 @@ mod tests {
         let mut pos: Vec<(f64, f64)> = (0..6)
             .map(|i| (0.2 + 0.1 * i as f64, 0.3 + 0.05 * (i % 2) as f64))
             .collect();
-        let edges = [(0, 2), (2, 4), (0, 4), (1, 3), (3, 5), (1, 5)];
-        force_layout(&mut pos, &edges, 300);
+        let edges = [
+            (0, 2, 1.0),
+            (2, 4, 1.0),
+            (0, 4, 1.0),
+            (1, 3, 1.0),
+            (3, 5, 1.0),
+            (1, 5, 1.0),
+        ];
+        force_layout(&mut pos, &edges, 300, 1.0);
         let d = |a: usize, b: usize| {
             ((pos[a].0 - pos[b].0).powi(2) + (pos[a].1 - pos[b].1).powi(2)).sqrt()
         };
@@ -309,6 +439,7 @@ mod tests {
             n_authorities: 2,
             edges: &edges,
             geographic: false,
+            group_by_cluster: true,
             aspect: 1.5,
         };
         let a = place(&inp);

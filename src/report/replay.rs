@@ -50,7 +50,7 @@ pub fn replay(sc: &Scenario) -> Result<Replays, RunError> {
             let mut run = Run::new(&w, &start, &strat.levers, &st);
             let mut attainment = vec![run.state().attainment.clone()];
             while run.step() {
-                if run.steps_done() % spy == 0 {
+                if run.steps_done().is_multiple_of(spy) {
                     attainment.push(run.state().attainment.clone());
                 }
             }

@@ -208,6 +208,10 @@ pub struct Animation<'a> {
     pub frames: &'a [Vec<Rgb>],
     pub labels: &'a [Shape],
     pub seconds_per_frame: f64,
+    /// `Some(id)`: the picture shows its own colours (the last frame) and
+    /// plays once, ending there, when the "play" button (given this id) is
+    /// clicked; `None`: it loops from the first frame.
+    pub play_button: Option<String>,
 }
 
 /// The scene as SVG. `standalone` adds the XML namespace (for a file);
@@ -247,19 +251,42 @@ pub fn svg(scene: &Scene, standalone: bool, anim: Option<&Animation>) -> String 
             // Insert the opacity animation inside the text element.
             if let Some(pos) = t.rfind("</text>") {
                 let anim_el = format!(
-                    "<animate attributeName=\"opacity\" dur=\"{}s\" values=\"{}\" calcMode=\"discrete\" repeatCount=\"indefinite\"/>",
+                    "<animate attributeName=\"opacity\" dur=\"{}s\" values=\"{}\" calcMode=\"discrete\"{}/>",
                     f1(dur),
-                    values.join(";")
+                    values.join(";"),
+                    timing(a)
                 );
                 t.insert_str(pos, &anim_el);
-                let open = if k == 0 { "1" } else { "0" };
+                let shown_first = if a.play_button.is_some() { n - 1 } else { 0 };
+                let open = if k == shown_first { "1" } else { "0" };
                 t = t.replacen("<text ", &format!("<text opacity=\"{open}\" "), 1);
             }
             o.push_str(&t);
         }
+        if let Some(id) = &a.play_button {
+            let (x, y) = (scene.w - 300.0, scene.h - 76.0);
+            let _ = write!(
+                o,
+                "<g id=\"{}\" style=\"cursor:pointer\"><rect x=\"{}\" y=\"{}\" width=\"270\" height=\"52\" rx=\"8\" fill=\"#0b5394\"/><text x=\"{}\" y=\"{}\" font-size=\"23\" fill=\"#ffffff\" text-anchor=\"middle\" dominant-baseline=\"central\" font-weight=\"bold\">\u{25B6} Play the years</text></g>",
+                esc(id),
+                f1(x),
+                f1(y),
+                f1(x + 135.0),
+                f1(y + 26.0)
+            );
+        }
     }
     o.push_str("</svg>");
     o
+}
+
+/// When an animation runs: on a click of its button, once, ending on the
+/// last frame; or from the start, looping.
+fn timing(a: &Animation) -> String {
+    match &a.play_button {
+        Some(id) => format!(" begin=\"{}.click\" fill=\"freeze\"", esc(id)),
+        None => " repeatCount=\"indefinite\"".to_string(),
+    }
 }
 
 fn shape_svg(o: &mut String, s: &Shape, anim: Option<&Animation>, dur: Option<f64>) {
@@ -308,15 +335,16 @@ fn shape_svg(o: &mut String, s: &Shape, anim: Option<&Animation>, dur: Option<f6
                         .map(|f| hex(f.get(*i as usize).copied().unwrap_or(*fill)))
                         .collect();
                     Some(format!(
-                        "<animate attributeName=\"fill\" dur=\"{}s\" values=\"{}\" calcMode=\"discrete\" repeatCount=\"indefinite\"/>",
+                        "<animate attributeName=\"fill\" dur=\"{}s\" values=\"{}\" calcMode=\"discrete\"{}/>",
                         f1(dur),
-                        vals.join(";")
+                        vals.join(";"),
+                        timing(a)
                     ))
                 }
                 _ => None,
             };
             let start_fill = match (anim, school) {
-                (Some(a), Some(i)) => a
+                (Some(a), Some(i)) if a.play_button.is_none() => a
                     .frames
                     .first()
                     .and_then(|f| f.get(*i as usize).copied())
@@ -460,6 +488,7 @@ mod tests {
                 frames: &frames,
                 labels: &labels,
                 seconds_per_frame: 1.0,
+                play_button: None,
             }),
         );
         assert!(a.contains("values=\"#010203;#040506\""));

@@ -14,6 +14,22 @@ const BUILTINS: &[(&str, &str)] = &[
     ("default", include_str!("../../scenarios/default.toml")),
     ("minimal", include_str!("../../scenarios/minimal.toml")),
     ("england", include_str!("../../scenarios/england.toml")),
+    ("burnham", include_str!("../../scenarios/burnham.toml")),
+    (
+        "buckinghamshire",
+        include_str!("../../scenarios/buckinghamshire.toml"),
+    ),
+    (
+        "national-strategies",
+        include_str!("../../scenarios/national-strategies.toml"),
+    ),
+    ("nlc", include_str!("../../scenarios/nlc.toml")),
+    ("psln", include_str!("../../scenarios/psln.toml")),
+    (
+        "learning-project",
+        include_str!("../../scenarios/learning-project.toml"),
+    ),
+    ("liverpool", include_str!("../../scenarios/liverpool.toml")),
 ];
 
 /// The TOML text of a built-in scenario.
