@@ -478,32 +478,7 @@ fn print_table(sc: &Scenario, ys: &[Vec<Vec<crate::stats::Summary>>]) {
             r
         })
         .collect();
-    let widths: Vec<usize> = (0..head.len())
-        .map(|c| {
-            rows.iter()
-                .map(|r| r[c].chars().count())
-                .chain([head[c].len()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |r: &[String]| {
-        r.iter()
-            .enumerate()
-            .map(|(c, v)| {
-                if c == 0 {
-                    format!("{v:<w$}", w = widths[c])
-                } else {
-                    format!("{v:>w$}", w = widths[c])
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("  ")
-    };
-    say!("{}", line(&head));
-    for r in &rows {
-        say!("{}", line(r));
-    }
+    say_raw!("{}", output::text_table("", &head, &rows));
 }
 
 /// UTC time as RFC 3339 (no external time crate).

@@ -608,34 +608,13 @@ impl Landscape {
         }
         self.epoch += 1;
         let old_means = self.mean.take();
-        let len = 1usize << self.n;
         let blk = self.low_block();
         let mut means = old_means.unwrap_or_else(|| vec![f64::NAN; self.distinct]);
         for (s, &d) in dirty.iter().enumerate() {
             if !d {
                 continue;
             }
-            let mut buf: Vec<f32> = vec![0.0; len];
-            let (candidates, total) = self.exact_walk(&blk, self.combined_of(s), &mut buf);
-            let t = self.combined_of(s);
-            let mut best = f64::NEG_INFINITY;
-            let mut arg = 0u64;
-            for &x in &candidates {
-                let v = self.score(t, x);
-                if v > best || (v == best && x < arg) {
-                    best = v;
-                    arg = x;
-                }
-            }
-            self.max_raw[s] = best;
-            self.argmax[s] = arg;
-            let scale = (1.0 / (self.n as f64 * best)) as f32;
-            for v in buf.iter_mut() {
-                *v = (*v * scale).min(1.0);
-            }
-            buf[arg as usize] = 1.0;
-            means[s] = total / (len as f64 * self.n as f64 * best);
-            self.tables[s] = Arc::from(buf);
+            means[s] = self.exact_table(s, &blk);
         }
         if means.iter().all(|m| m.is_finite()) {
             let _ = self.mean.set(means);
@@ -643,40 +622,46 @@ impl Landscape {
     }
 
     fn rebuild_tabled(&mut self) {
-        let len = 1usize << self.n;
-        let mut tables = std::mem::take(&mut self.tables);
-        tables.resize_with(self.distinct, || Arc::from(Vec::new()));
-        let mut means = vec![0.0; self.distinct];
+        self.tables
+            .resize_with(self.distinct, || Arc::from(Vec::new()));
         let blk = self.low_block();
-        for (s, slot) in tables.iter_mut().enumerate() {
-            let reuse = slot.len() == len && Arc::get_mut(slot).is_some();
-            if !reuse {
-                *slot = std::iter::repeat_n(0.0f32, len).collect();
-            }
-            let buf = Arc::get_mut(slot).expect("freshly allocated table is unique");
-            let (candidates, total) = self.exact_walk(&blk, self.combined_of(s), buf);
-            // Score the candidates directly; the best is the exact maximum.
-            let t = self.combined_of(s);
-            let mut best = f64::NEG_INFINITY;
-            let mut arg = 0u64;
-            for &x in &candidates {
-                let v = self.score(t, x);
-                if v > best || (v == best && x < arg) {
-                    best = v;
-                    arg = x;
-                }
-            }
-            self.max_raw[s] = best;
-            self.argmax[s] = arg;
-            let scale = (1.0 / (self.n as f64 * best)) as f32;
-            for v in buf.iter_mut() {
-                *v = (*v * scale).min(1.0);
-            }
-            buf[arg as usize] = 1.0;
-            means[s] = total / (len as f64 * self.n as f64 * best);
-        }
-        self.tables = tables;
+        let means = (0..self.distinct)
+            .map(|s| self.exact_table(s, &blk))
+            .collect();
         let _ = self.mean.set(means);
+    }
+
+    /// Walk every state of distinct table `s`: its exact maximum, argmax and
+    /// normalised lookup table (reusing the buffer when no one shares it).
+    /// Returns the table's mean e.
+    fn exact_table(&mut self, s: usize, blk: &LowBlock) -> f64 {
+        let len = 1usize << self.n;
+        let mut slot = std::mem::replace(&mut self.tables[s], Arc::from(Vec::new()));
+        if !(slot.len() == len && Arc::get_mut(&mut slot).is_some()) {
+            slot = std::iter::repeat_n(0.0f32, len).collect();
+        }
+        let buf = Arc::get_mut(&mut slot).expect("freshly allocated table is unique");
+        let (candidates, total) = self.exact_walk(blk, self.combined_of(s), buf);
+        // Score the candidates directly; the best is the exact maximum.
+        let t = self.combined_of(s);
+        let mut best = f64::NEG_INFINITY;
+        let mut arg = 0u64;
+        for &x in &candidates {
+            let v = self.score(t, x);
+            if v > best || (v == best && x < arg) {
+                best = v;
+                arg = x;
+            }
+        }
+        self.max_raw[s] = best;
+        self.argmax[s] = arg;
+        let scale = (1.0 / (self.n as f64 * best)) as f32;
+        for v in buf.iter_mut() {
+            *v = (*v * scale).min(1.0);
+        }
+        buf[arg as usize] = 1.0;
+        self.tables[s] = slot;
+        total / (len as f64 * self.n as f64 * best)
     }
 
     fn rebuild_estimated(&mut self) {

@@ -67,6 +67,52 @@ fn fmt(v: f64) -> String {
     }
 }
 
+/// A plain-text table: the first column left-aligned, the others right-aligned,
+/// columns two spaces apart, each line prefixed with `indent`.
+pub fn text_table(indent: &str, head: &[String], rows: &[Vec<String>]) -> String {
+    let widths: Vec<usize> = (0..head.len())
+        .map(|c| {
+            rows.iter()
+                .map(|r| r[c].chars().count())
+                .chain([head[c].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |r: &[String]| {
+        let cells: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(c, v)| {
+                if c == 0 {
+                    format!("{v:<w$}", w = widths[c])
+                } else {
+                    format!("{v:>w$}", w = widths[c])
+                }
+            })
+            .collect();
+        format!("{indent}{}\n", cells.join("  "))
+    };
+    let mut out = line(head);
+    for r in rows {
+        out.push_str(&line(r));
+    }
+    out
+}
+
+/// Thousands separators for whole numbers: 9000 -> "9,000".
+pub fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// `indicators.csv`: one row per strategy, replicate and step.
 pub fn write_indicators(path: &Path, sc: &Scenario, res: &Results) -> Result<(), OutputError> {
     let spy = sc.run.steps_per_year as f64;

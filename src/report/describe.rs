@@ -22,18 +22,7 @@ pub fn short(x: f64) -> String {
     }
 }
 
-/// Thousands separators for whole numbers: 9000 -> "9,000".
-pub fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::output::thousands;
 
 /// What was simulated: the schools, their network and the run, in a few
 /// sentences.

@@ -280,7 +280,7 @@ impl<'a> Ctx<'a> {
 }
 
 /// 1-based line and column (in characters) of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
         offset -= 1;
@@ -307,7 +307,10 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// The candidate nearest to `key`, if it is close enough to be a typo.
-fn nearest<'a>(key: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn nearest<'a>(
+    key: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let len = key.chars().count();
     let limit = 2.max(len / 3);
     candidates

@@ -74,7 +74,7 @@
 
 pub mod builtin;
 mod error;
-mod load;
+pub(crate) mod load;
 mod memory;
 
 pub use error::{Problem, ScenarioError};

@@ -1245,33 +1245,9 @@ pub fn analyze(a: AnalyzeArgs) -> Result<()> {
     }
     if !a.quiet {
         println!("{} — {}{reps}", sw.name, sw.output.describe());
-        let widths: Vec<usize> = (0..5)
-            .map(|c| {
-                rows.iter()
-                    .map(|r| r[c].len())
-                    .chain([head[c].len()])
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
-        let line = |r: &[String]| {
-            r.iter()
-                .enumerate()
-                .map(|(c, v)| {
-                    if c == 0 {
-                        format!("{v:<w$}", w = widths[c])
-                    } else {
-                        format!("{v:>w$}", w = widths[c])
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("  ")
-        };
         let head: Vec<String> = head.iter().map(|s| s.to_string()).collect();
-        println!("{}", line(&head));
-        for r in &rows {
-            println!("{}", line(r));
-        }
+        let rows: Vec<Vec<String>> = rows.iter().map(|r| r.to_vec()).collect();
+        print!("{}", crate::output::text_table("", &head, &rows));
         println!("\nWrote {}: {}", out.display(), files.join(", "));
     }
     Ok(())

@@ -10,7 +10,7 @@ use super::lazer::{LfConfig, LfResults};
 use super::march::{EqPoint, MarchConfig, MarchResults, SeriesRow};
 use super::parts::MeanSe;
 use crate::charts::{LineChart, Series, line_chart};
-use crate::output::atomic_write;
+use crate::output::{atomic_write, thousands};
 
 /// A number for a CSV cell: up to 6 decimals, trailing zeros dropped.
 pub fn num(v: f64) -> String {
@@ -20,19 +20,6 @@ pub fn num(v: f64) -> String {
     let s = format!("{v:.6}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" { "0".into() } else { s.into() }
-}
-
-/// `1,000` style thousands separators.
-pub fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn write_csv(dir: &Path, file: &str, header: &str, rows: &[String]) -> Result<String> {
@@ -74,33 +61,12 @@ fn cell(m: &MeanSe) -> String {
 }
 
 fn print_rows(head: &[String], rows: &[Vec<String>]) {
-    let cols = head.len();
-    let widths: Vec<usize> = (0..cols)
-        .map(|c| {
-            rows.iter()
-                .map(|r| r[c].chars().count())
-                .chain([head[c].chars().count()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |r: &[String]| {
-        r.iter()
-            .enumerate()
-            .map(|(c, v)| {
-                if c == 0 {
-                    format!("  {v:<w$}", w = widths[c])
-                } else {
-                    format!("{v:>w$}", w = widths[c])
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("  ")
-    };
-    println!("{}", line(head));
-    for r in rows {
-        println!("{}", line(r));
-    }
+    use std::io::Write as _;
+    let _ = write!(
+        std::io::stdout(),
+        "{}",
+        crate::output::text_table("  ", head, rows)
+    );
 }
 
 // ------------------------------------------------------------------ March

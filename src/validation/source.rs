@@ -126,17 +126,7 @@ pub struct Source {
     sets: Vec<Assignment>,
 }
 
-/// 1-based line and column (in characters) of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let start = before.rfind('\n').map_or(0, |p| p + 1);
-    (line, text[start..offset].chars().count() + 1)
-}
+pub(crate) use crate::scenario::load::line_col;
 
 /// The dotted key path at a byte offset of a TOML text: the deepest key
 /// whose name or value covers the offset (empty if none).
