@@ -46,7 +46,7 @@ if [ -n "${ORGLEARN:-}" ]; then
 else
     say "building orglearn"
     cargo build --release --locked --quiet
-    BIN="$ROOT/target/release/orglearn"
+    BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/orglearn"
 fi
 [ -x "$BIN" ] || { echo "slurm-test: no program at $BIN" >&2; exit 1; }
 
