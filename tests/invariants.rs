@@ -522,7 +522,7 @@ fn check_state(sc: &Scenario, w: &model::World, s: &State) {
             .sum::<f64>()
             / (hi - lo) as f64;
         assert!((q - s.quality[i]).abs() < 1e-9);
-        // Year-0 attainment is the potential of MODEL 4.8.
+        // Year-0 attainment is the potential of spec §4.8.
         let pe = sc.schools.practice_effect;
         let p = (w.intake[i] + pe * (s.quality[i] - s.q0) / (1.0 - s.q0)).clamp(0.0, 100.0);
         assert!(

@@ -1,4 +1,4 @@
-//! The stylised facts of MODEL.md section 8, with the shipped defaults:
+//! The stylised facts of the specification (§8; docs/ODD.md §1), with the shipped defaults:
 //! each scenario overrides only what a fact's wording changes (and the
 //! seed and the number of replicates).
 //!
