@@ -168,29 +168,29 @@ pub fn register_fonts() {
     });
 }
 
-const PNG_SIZE: (u32, u32) = (1600, 1000);
-const SVG_SIZE: (u32, u32) = (1200, 750);
+pub(crate) const PNG_SIZE: (u32, u32) = (1600, 1000);
+pub(crate) const SVG_SIZE: (u32, u32) = (1200, 750);
 
 /// Requested font sizes are multiplied by this so that glyphs come out at the
 /// nominal pixel size (the rasteriser draws smaller than the nominal size,
 /// and the SVG writer divides by the same factor).
-const FONT_K: f64 = 1.24;
+pub(crate) const FONT_K: f64 = 1.24;
 
-const TEXT: RGBColor = RGBColor(0x1A, 0x1A, 0x1A);
-const SUBTEXT: RGBColor = RGBColor(0x4D, 0x4D, 0x4D);
-const AXIS: RGBColor = RGBColor(0x4D, 0x4D, 0x4D);
+pub(crate) const TEXT: RGBColor = RGBColor(0x1A, 0x1A, 0x1A);
+pub(crate) const SUBTEXT: RGBColor = RGBColor(0x4D, 0x4D, 0x4D);
+pub(crate) const AXIS: RGBColor = RGBColor(0x4D, 0x4D, 0x4D);
 const GRID: RGBColor = RGBColor(0xDD, 0xDD, 0xDD);
 const REFLINE: RGBColor = RGBColor(0x33, 0x33, 0x33);
 
 // Nominal sizes at 1600x1000.
-const TITLE_PX: f64 = 40.0;
-const SUBTITLE_PX: f64 = 24.0;
-const AXIS_PX: f64 = 28.0;
-const TICK_PX: f64 = 22.0;
-const LEGEND_PX: f64 = 24.0;
+pub(crate) const TITLE_PX: f64 = 40.0;
+pub(crate) const SUBTITLE_PX: f64 = 24.0;
+pub(crate) const AXIS_PX: f64 = 28.0;
+pub(crate) const TICK_PX: f64 = 22.0;
+pub(crate) const LEGEND_PX: f64 = 24.0;
 const NOTE_PX: f64 = 22.0;
 const LINE_W: f64 = 4.0;
-const MARGIN: f64 = 30.0;
+pub(crate) const MARGIN: f64 = 30.0;
 
 type DrawResult<T> = Result<T, String>;
 

@@ -4,10 +4,16 @@ fn main() -> std::process::ExitCode {
     match orglearn::cli::main_with_args(std::env::args_os()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            // Causes already quoted in the message are not repeated.
+            let mut shown = e.to_string();
+            eprintln!("error: {shown}");
             let mut src = e.source();
             while let Some(s) = src {
-                eprintln!("  caused by: {s}");
+                let text = s.to_string();
+                if !shown.contains(&text) {
+                    eprintln!("  caused by: {text}");
+                    shown.push_str(&text);
+                }
                 src = s.source();
             }
             std::process::ExitCode::FAILURE

@@ -43,10 +43,10 @@ pub struct Results {
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     /// Building a replicate's world failed (the message is the cause's).
-    #[error("replicate {replicate}: {source}")]
+    #[error("replicate {replicate}: {cause}")]
     World {
         replicate: u32,
-        source: model::world::WorldError,
+        cause: model::world::WorldError,
     },
 }
 
@@ -74,9 +74,9 @@ pub fn world(sc: &Scenario, r: u32) -> Result<World, RunError> {
         network: &sc.network,
         dir: sc.dir.as_deref(),
     })
-    .map_err(|source| RunError::World {
+    .map_err(|cause| RunError::World {
         replicate: r,
-        source,
+        cause,
     })
 }
 

@@ -415,7 +415,15 @@ fn network_file_exactly_with_kind_file() {
     let p = one("[network]\nfile = \"edges.csv\"\n");
     at(&p, 2, 1, "network.file");
     assert!(p.message.contains("kind is \"clusters\""), "{p}");
-    let sc = ok("[network]\nkind = \"file\"\nfile = \"edges.csv\"\n");
+    // The file must exist, relative to the scenario's folder.
+    let text = "[network]\nkind = \"file\"\nfile = \"edges.csv\"\n";
+    let p = one(text);
+    at(&p, 3, 1, "network.file");
+    assert!(p.message.contains("\"edges.csv\" not found"), "{p}");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("edges.csv"), "from,to\n0,1\n").unwrap();
+    let sc = Scenario::from_str(text, FILE, Some(dir.path().to_path_buf()))
+        .unwrap_or_else(|e| panic!("unexpected error:\n{e}"));
     assert_eq!(sc.network.file, "edges.csv");
 }
 

@@ -130,7 +130,6 @@ pub struct State {
     team: Vec<u32>,
     eff: Vec<u64>,
     sort_buf: Vec<f64>,
-    idx_buf: Vec<u32>,
     adviser_msg: Vec<(u64, u64)>,
     adviser_stamp: Vec<u64>,
     act: Activity,
@@ -285,7 +284,6 @@ impl State {
             team: Vec::new(),
             eff: vec![0; s],
             sort_buf: Vec::with_capacity(s),
-            idx_buf: Vec::with_capacity(s),
             adviser_msg: vec![(0, 0); w.n_advisers],
             adviser_stamp: vec![u64::MAX; w.n_advisers],
             act: Activity::default(),
@@ -1644,19 +1642,9 @@ fn record(s: &mut State, cx: &Cx, year: u32, row: &mut [f64]) {
     let bottom = mean(&sorted[..qn]);
     let top = mean(&sorted[ns - qn..]);
     set(row, Ind::Gap, top - bottom);
-    // Equity: lowest-intake quartile.
-    s.idx_buf.clear();
-    s.idx_buf.extend(0..ns as u32);
-    s.idx_buf.sort_unstable_by(|&a, &b| {
-        w.intake[a as usize]
-            .total_cmp(&w.intake[b as usize])
-            .then(a.cmp(&b))
-    });
-    let eq = s.idx_buf[..qn]
-        .iter()
-        .map(|&i| s.attainment[i as usize])
-        .sum::<f64>()
-        / qn as f64;
+    // Equity: the quarter of schools with the lowest intake (fixed per world).
+    let low = &w.low_intake;
+    let eq = low.iter().map(|&i| s.attainment[i as usize]).sum::<f64>() / low.len() as f64;
     set(row, Ind::Equity, eq);
     let qm = mean(&s.quality);
     set(row, Ind::Quality, qm);

@@ -54,6 +54,9 @@ pub struct World {
     /// Empty until [`World::prepare_turbulence`]; the model then applies
     /// turbulence itself, with the same streams and result.
     pub turbulent: Vec<Option<Landscape>>,
+    /// The quarter of schools (at least one) with the lowest intake, for the
+    /// equity indicator.
+    pub low_intake: Vec<u32>,
 }
 
 impl World {
@@ -365,6 +368,15 @@ pub fn build_world(inp: &WorldInputs) -> Result<World, WorldError> {
         }
     }
 
+    let mut by_intake: Vec<u32> = (0..n as u32).collect();
+    by_intake.sort_by(|&a, &b| {
+        intake[a as usize]
+            .total_cmp(&intake[b as usize])
+            .then(a.cmp(&b))
+    });
+    by_intake.truncate((n / 4).max(1));
+    let low_intake = by_intake;
+
     Ok(World {
         seed,
         replicate: rep,
@@ -388,5 +400,6 @@ pub fn build_world(inp: &WorldInputs) -> Result<World, WorldError> {
         initial_ownership: ownership,
         school_ids,
         turbulent: Vec::new(),
+        low_intake,
     })
 }

@@ -1051,6 +1051,33 @@ fn cross_checks(ctx: &mut Ctx<'_>, doc: &RawDoc, sc: &Scenario, resolved: &[Reso
         });
     }
 
+    // Input files must exist (relative paths are read from the scenario's folder).
+    for (section, file, used) in [
+        (Section::Schools, &sc.schools.file, true),
+        (Section::Network, &net.file, net.kind == "file"),
+    ] {
+        if !used || file.is_empty() {
+            continue;
+        }
+        let p = std::path::Path::new(file.as_str());
+        let full = match &sc.dir {
+            Some(d) if p.is_relative() => d.join(p),
+            _ => p.to_path_buf(),
+        };
+        if !full.is_file() {
+            let (loc, path) = section_source(doc, section, "file");
+            found.push(Cross {
+                loc,
+                path,
+                message: format!(
+                    "file \"{file}\" not found (looked for {}): give a path relative to the scenario file, or an absolute path",
+                    full.display()
+                ),
+                strategy: None,
+            });
+        }
+    }
+
     // Merge the same problem found in several strategies.
     let mut merged: Vec<(Loc, String, String, Vec<String>)> = Vec::new();
     for c in found {

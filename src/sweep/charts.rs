@@ -12,25 +12,15 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::{Path, PathBuf};
 
-use crate::charts::{palette, register_fonts};
+use crate::charts::{
+    AXIS, AXIS_PX, FONT_K, LEGEND_PX, MARGIN, PNG_SIZE, SUBTEXT, SUBTITLE_PX, SVG_SIZE, TEXT,
+    TICK_PX, TITLE_PX, palette, register_fonts,
+};
 
-const PNG_SIZE: (u32, u32) = (1600, 1000);
-const SVG_SIZE: (u32, u32) = (1200, 750);
-/// The rasteriser draws glyphs smaller than their nominal size.
-const FONT_K: f64 = 1.24;
 const FONT: &str = "sans-serif";
-const TEXT: RGBColor = RGBColor(0x1A, 0x1A, 0x1A);
-const SUBTEXT: RGBColor = RGBColor(0x4D, 0x4D, 0x4D);
-const AXIS: RGBColor = RGBColor(0x4D, 0x4D, 0x4D);
 const MISSING: RGBColor = RGBColor(0xEE, 0xEE, 0xEE);
 const HATCH: RGBColor = RGBColor(0xA6, 0xA6, 0xA6);
-const TITLE_PX: f64 = 40.0;
-const SUBTITLE_PX: f64 = 24.0;
-const AXIS_PX: f64 = 28.0;
-const TICK_PX: f64 = 22.0;
-const LEGEND_PX: f64 = 24.0;
 const CELL_PX: f64 = 24.0;
-const MARGIN: f64 = 30.0;
 
 /// The frame shared by both charts: titles, axes and the lever values.
 #[derive(Clone, Debug)]
