@@ -148,3 +148,73 @@ fn landscape_build(bencher: Bencher, (n, k, c): (usize, usize, usize)) {
         Landscape::generate(&spec, &mut stream(1, i, 0, Purpose::Landscape, 0)).expect("valid")
     });
 }
+
+/// One year's turbulence on the main model's landscape (N = 16, K = 3,
+/// 4 contexts, lambda = 0.5) at the default rate 0.02 and at 0.1. Each
+/// sample turbulates a clone of a landscape that has already seen 20 years,
+/// so, as in a run, its tables are shared with the original (copy-on-write)
+/// and the rows redrawn differ from sample to sample.
+#[divan::bench(args = [0.02, 0.1])]
+fn landscape_turbulence(bencher: Bencher, p: f64) {
+    use orglearn::landscape::{Landscape, LandscapeSpec};
+    use orglearn::rng::{Purpose, stream};
+    let spec = LandscapeSpec {
+        n: 16,
+        k: 3,
+        contexts: 4,
+        context_weight: 0.5,
+    };
+    let mut base =
+        Landscape::generate(&spec, &mut stream(1, 0, 0, Purpose::Landscape, 0)).expect("valid");
+    for year in 0..20 {
+        base.turbulence(p, &mut stream(1, 0, 0, Purpose::Turbulence, year));
+    }
+    let mut year = 20u64;
+    bencher
+        .with_inputs(|| {
+            year += 1;
+            (base.clone(), year)
+        })
+        .bench_local_values(|(mut l, year)| {
+            l.turbulence(p, &mut stream(1, 0, 0, Purpose::Turbulence, year));
+            l
+        });
+}
+
+/// Fifteen years of turbulence at rate 0.02 on the main model's landscape,
+/// keeping a clone of every year's landscape, as a replicate's schedule
+/// (`World::prepare_turbulence`) does; with `true`, the kept clones drop
+/// their raw sums (`Landscape::forget_sums`), so the running landscape
+/// updates its sums in place instead of copying them.
+#[divan::bench(args = [false, true], sample_count = 60, sample_size = 1)]
+fn landscape_schedule(bencher: Bencher, forget: bool) {
+    use orglearn::landscape::{Landscape, LandscapeSpec};
+    use orglearn::rng::{Purpose, stream};
+    let spec = LandscapeSpec {
+        n: 16,
+        k: 3,
+        contexts: 4,
+        context_weight: 0.5,
+    };
+    let base =
+        Landscape::generate(&spec, &mut stream(1, 0, 0, Purpose::Landscape, 0)).expect("valid");
+    let mut rep = 0u64;
+    bencher
+        .with_inputs(|| {
+            rep += 1;
+            rep
+        })
+        .bench_local_values(|rep| {
+            let mut cur = base.clone();
+            let mut kept = Vec::with_capacity(15);
+            for year in 0..15 {
+                cur.turbulence(0.02, &mut stream(1, rep, 0, Purpose::Turbulence, year));
+                let mut snapshot = cur.clone();
+                if forget {
+                    snapshot.forget_sums();
+                }
+                kept.push(snapshot);
+            }
+            kept
+        });
+}

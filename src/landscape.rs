@@ -23,11 +23,48 @@
 //! `2^10` low patterns at once, touching only the contributions of the flipped
 //! bit's dimension and of the dimensions that depend on it (precomputed
 //! reverse-dependency lists). The block of sums is recomputed from scratch
-//! every 256 steps, so rounding drift stays far below `1e-9`; every practice
-//! whose running sum comes within `1e-9` of the best is kept as a candidate,
-//! and the candidates are then scored directly. The reported maximum is
-//! therefore the direct evaluation of the reported argmax and equals the
-//! brute-force maximum.
+//! every 256 steps; between resyncs a sum takes at most `255 * 20` row
+//! changes, each rounding by under `2e-15`, so its drift stays below `2e-11`.
+//! Every practice whose running sum comes within `1e-9` of the best is kept
+//! as a candidate, and the candidates are then scored directly. The reported
+//! maximum is therefore the direct evaluation of the reported argmax (ties go
+//! to the lowest practice) and equals the brute-force maximum. The table
+//! holds `min(sum / (N * max), 1)`, with the argmax set to exactly 1.
+//!
+//! Turbulence mostly does not walk again. From the first turbulence that
+//! changes a table on, the table keeps the `f64` raw sum (over dimensions,
+//! not yet divided by `N`) of every practice, from which its `f32` entries
+//! are made (`min(sum * (1 / (N * max)), 1)`, rounded once; a table that
+//! was only ever walked, as at generation, rounds `sum` and the factor to
+//! `f32` first, so the two can differ by an `f32` rounding step, about
+//! `6e-8`). When rows change, the change `T_new - T_old` of each changed
+//! row of each combined table that uses it is added to the kept sums in one
+//! pass over all practices: the change of a block of low patterns depends on
+//! the high bits only through the few that feed a changed row, so it is
+//! tabulated once per value of those bits and added to each block by a
+//! contiguous loop. The pass also tracks the total and the best sum; the
+//! practices within the tolerance of the best sum are scored directly as in
+//! the walk, and a second pass rewrites the `f32` table from the sums. Each
+//! changed row adds at most `4e-15` of rounding to a sum (the change of two
+//! entries in `[0, 1)` rounds by at most `2^-54`, and each addition, to the
+//! block's change or to the sum, both below 32 in magnitude, by at most
+//! `2^-49`), so after `u` row updates since the last walk every sum is
+//! within `2e-11 + u * 4e-15` of its exact value, and the candidate
+//! tolerance is widened to `1e-9 + 2 * u * 4e-15`, which covers twice that
+//! error plus the rounding of the direct scores: the maximum and argmax stay
+//! exact. A table is walked afresh (keeping its sums) on its first change,
+//! when more than `K + 2` of its rows change at once (the walk is then about
+//! as cheap), and once 1024 row updates have accumulated, which keeps the
+//! tolerance below `1.01e-9` and the drift of a sum below `5e-11`. An `f32`
+//! entry can therefore differ from the one a fresh walk would give by one
+//! rounding step when its sum lies on a rounding boundary; the mean differs
+//! by summation order only. Clones share the sums and tables
+//! (`Arc`): an update of a shared buffer writes a new one, so a clone never
+//! changes the original, and the result of a turbulence depends only on the
+//! landscape's history, not on who else holds its buffers.
+//! [`Landscape::forget_sums`] drops the sums of a landscape that will not
+//! change again (a stored snapshot), so that the landscape it was cloned
+//! from can update its own in place.
 //!
 //! For `N > 20` there is no table: the maximum is estimated by 200 random-start
 //! steepest-ascent climbs per context ([`Landscape::maxima_exact`] is then
@@ -74,6 +111,18 @@ const BLOCK_BITS: usize = 10;
 const RESYNC_BLOCKS: usize = 255;
 /// Rows of at most this many entries (`K <= 9`) use a tabulated difference.
 const DIFF_LEN: usize = 1024;
+/// Bound on the rounding error that one changed row adds to a raw sum: its
+/// change `T_new - T_old` of two entries in `[0, 1)` rounds by at most
+/// `2^-54`, and each addition (of a row's change to a block's change, and of
+/// that to the sum), of values below 32 in magnitude (`N <= 20`, at most
+/// `K + 2 <= 21` rows), by at most `2^-49` (about `1.8e-15`); a row costs at
+/// most `2^-54` plus two additions, under `4e-15`.
+const ROW_ERR: f64 = 4e-15;
+/// A distinct table is walked afresh once this many row updates would have
+/// been added to its raw sums since its last full walk.
+const REWALK_ROWS: usize = 1024;
+/// Most entries of tabulated block changes kept by one update (256 KiB).
+const COMB_CACHE: usize = 1 << 15;
 
 /// Parameters of a landscape.
 #[derive(Clone, Debug, PartialEq)]
@@ -160,6 +209,17 @@ pub struct Landscape {
     exact: bool,
     /// Per distinct table, `2^n` normalised scores (empty when `n > 20`).
     tables: Vec<Arc<[f32]>>,
+    /// Per distinct table, the `2^n` raw sums `sum_d T[d][index_d(x)]` (not
+    /// divided by `n`) that `tables` was made from, kept so that turbulence
+    /// can update them instead of walking again (empty when `n > 20`).
+    /// Shared by clones; written copy-on-write.
+    raw: Vec<Arc<Vec<f64>>>,
+    /// Per distinct table, the row updates added to `raw` since its last
+    /// full walk (they widen the candidate tolerance; see [`ROW_ERR`]).
+    updates: Vec<usize>,
+    /// Low-bit block of the row indices (depends only on the dependencies;
+    /// empty when `n > 20`).
+    blk: Arc<LowBlock>,
     /// Per distinct table, mean of `e` (exact when tabled, else sampled lazily).
     mean: OnceLock<Vec<f64>>,
     /// Seed of the starts used to estimate maxima when `n > 20`.
@@ -276,10 +336,16 @@ impl Landscape {
             argmax: Vec::new(),
             exact: n <= MAX_TABLED_N,
             tables: Vec::new(),
+            raw: Vec::new(),
+            updates: Vec::new(),
+            blk: Arc::new(LowBlock::default()),
             mean: OnceLock::new(),
             search_seed,
             epoch: 0,
         };
+        if l.exact {
+            l.blk = Arc::new(l.low_block());
+        }
         l.rebuild();
         Ok(l)
     }
@@ -490,8 +556,11 @@ impl Landscape {
     /// `L_1`, ..., independently with probability `p`: every row costs one
     /// uniform draw `u` (redrawn when `u < p`) followed, if redrawn, by its
     /// `2^(K+1)` new entries, so the stream consumed depends only on which
-    /// rows change. Maxima, tables and means are recomputed when a row that
-    /// matters changed. Returns the number of rows redrawn.
+    /// rows change. The maxima, tables and means of the combined tables that
+    /// use a changed row are then brought up to date, by updating their kept
+    /// raw sums or by a fresh walk (see the module documentation); with
+    /// `N > 20` the maxima are estimated afresh. Returns the number of rows
+    /// redrawn.
     ///
     /// # Panics
     /// If `p` is not in `[0, 1]`.
@@ -500,36 +569,107 @@ impl Landscape {
             (0.0..=1.0).contains(&p),
             "turbulence probability must be in [0, 1] (got {p})"
         );
+        let n = self.n;
         let w = self.w;
-        let mut shared_changed = 0;
-        for row in self.shared.chunks_exact_mut(w) {
+        let mut shared_rows = Vec::new();
+        for (d, row) in self.shared.chunks_exact_mut(w).enumerate() {
             if rng.random::<f64>() < p {
                 draw_row(row, rng);
-                shared_changed += 1;
+                shared_rows.push(d);
             }
         }
-        let mut local_changed = 0;
-        // Which distinct tables a changed local row touches.
-        let mut dirty = vec![shared_changed > 0; self.distinct];
-        let rows_per_context = self.n * w;
+        let mut local_rows = Vec::new();
         for (i, row) in self.local.chunks_exact_mut(w).enumerate() {
             if rng.random::<f64>() < p {
                 draw_row(row, rng);
-                local_changed += 1;
-                if self.spec.context_weight > 0.0 {
-                    let c = i * w / rows_per_context;
-                    dirty[if self.distinct == 1 { 0 } else { c }] = true;
-                }
+                local_rows.push((i / n, i % n));
             }
         }
-        if dirty.iter().any(|&d| d) {
-            if self.exact && !dirty.iter().all(|&d| d) {
-                self.rebuild_some(&dirty);
-            } else {
-                self.rebuild();
+        let changed = shared_rows.len() + local_rows.len();
+        // The rows of each distinct combined table that a redraw touches.
+        let mut rows = vec![shared_rows; self.distinct];
+        if self.spec.context_weight > 0.0 {
+            for &(c, d) in &local_rows {
+                rows[if self.distinct == 1 { 0 } else { c }].push(d);
             }
         }
-        shared_changed + local_changed
+        if rows.iter().all(Vec::is_empty) {
+            return changed;
+        }
+        if !self.exact {
+            self.rebuild();
+            return changed;
+        }
+        self.epoch += 1;
+        let blk = Arc::clone(&self.blk);
+        let mut means = self
+            .mean
+            .take()
+            .unwrap_or_else(|| vec![f64::NAN; self.distinct]);
+        for (s, dims) in rows.iter_mut().enumerate() {
+            dims.sort_unstable();
+            dims.dedup();
+            if dims.is_empty() {
+                continue;
+            }
+            let deltas = self.update_combined(s, dims);
+            if dims.is_empty() {
+                continue;
+            }
+            let kept = self.raw[s].len() == 1usize << n;
+            means[s] =
+                if !kept || dims.len() > self.k + 2 || self.updates[s] + dims.len() > REWALK_ROWS {
+                    self.exact_table(s, &blk, true)
+                } else {
+                    self.exact_update(s, &blk, dims, &deltas)
+                };
+        }
+        if means.iter().all(|m| m.is_finite()) {
+            let _ = self.mean.set(means);
+        }
+        changed
+    }
+
+    /// Recompute rows `dims` (ascending) of distinct combined table `s` from
+    /// `S` and `L_s`. Returns the change of each row (`w` entries per row, in
+    /// the order of `dims`) and drops from `dims` the rows that did not change.
+    fn update_combined(&mut self, s: usize, dims: &mut Vec<usize>) -> Vec<f64> {
+        let w = self.w;
+        let base = s * self.n * w;
+        let lam = self.spec.context_weight;
+        let mut deltas = Vec::with_capacity(dims.len() * w);
+        dims.retain(|&d| {
+            let at = deltas.len();
+            let row = base + d * w..base + (d + 1) * w;
+            for ((c, &a), &b) in self.combined[row.clone()]
+                .iter_mut()
+                .zip(&self.shared[d * w..(d + 1) * w])
+                .zip(&self.local[row])
+            {
+                let new = (1.0 - lam) * a + lam * b;
+                deltas.push(new - *c);
+                *c = new;
+            }
+            let moved = deltas[at..].iter().any(|&v| v != 0.0);
+            if !moved {
+                deltas.truncate(at);
+            }
+            moved
+        });
+        deltas
+    }
+
+    /// Drop the raw sums kept for incremental turbulence (they are shared
+    /// with clones, so a landscape whose clone keeps them must copy them on
+    /// its next turbulence). For a landscape that will not see turbulence
+    /// again, such as a stored snapshot of a schedule: its lookups, maxima
+    /// and means are unchanged, but a later turbulence would walk the
+    /// changed tables afresh, whose `f32` entries can differ by one rounding
+    /// step from an update of the kept sums.
+    pub fn forget_sums(&mut self) {
+        for r in &mut self.raw {
+            *r = Arc::default();
+        }
     }
 
     /// Estimated bytes used by a landscape with this spec (saturating; for
@@ -549,8 +689,11 @@ impl Landscape {
             rows_bytes.saturating_mul(1usize.saturating_add(c).saturating_add(distinct));
         let deps = n.saturating_mul(k).saturating_mul(4);
         let touch = n.saturating_mul(k + 1).saturating_mul(8) + (n + 1) * 4;
+        // Per distinct table, the f32 lookup table and the f64 raw sums,
+        // plus the low-bit block of row indices.
         let lookup = if n <= MAX_TABLED_N {
-            distinct.saturating_mul(1usize << n).saturating_mul(4)
+            distinct.saturating_mul(1usize << n).saturating_mul(4 + 8)
+                + n * (1usize << n.min(BLOCK_BITS)) * 4
         } else {
             0
         };
@@ -562,7 +705,8 @@ impl Landscape {
             .saturating_add(distinct.saturating_mul(24))
     }
 
-    /// Recompute combined tables, maxima, lookup tables and means.
+    /// Recompute combined tables, maxima, lookup tables and means by full
+    /// walks; kept raw sums are dropped (the next change walks afresh).
     fn rebuild(&mut self) {
         let rows = self.n * self.w;
         let lam = self.spec.context_weight;
@@ -588,80 +732,257 @@ impl Landscape {
         }
     }
 
-    /// Rebuild only the distinct tables marked dirty (exact case): the
-    /// others keep their combined rows, maxima, tables and means.
-    fn rebuild_some(&mut self, dirty: &[bool]) {
-        let rows = self.n * self.w;
-        let lam = self.spec.context_weight;
-        for (s, &d) in dirty.iter().enumerate() {
-            if !d {
-                continue;
-            }
-            let loc = &self.local[s * rows..(s + 1) * rows];
-            for ((c, &a), &b) in self.combined[s * rows..(s + 1) * rows]
-                .iter_mut()
-                .zip(&self.shared)
-                .zip(loc)
-            {
-                *c = (1.0 - lam) * a + lam * b;
-            }
-        }
-        self.epoch += 1;
-        let old_means = self.mean.take();
-        let blk = self.low_block();
-        let mut means = old_means.unwrap_or_else(|| vec![f64::NAN; self.distinct]);
-        for (s, &d) in dirty.iter().enumerate() {
-            if !d {
-                continue;
-            }
-            means[s] = self.exact_table(s, &blk);
-        }
-        if means.iter().all(|m| m.is_finite()) {
-            let _ = self.mean.set(means);
-        }
-    }
-
     fn rebuild_tabled(&mut self) {
         self.tables
             .resize_with(self.distinct, || Arc::from(Vec::new()));
-        let blk = self.low_block();
+        self.raw.clear();
+        self.raw.resize_with(self.distinct, Default::default);
+        self.updates.clear();
+        self.updates.resize(self.distinct, 0);
+        let blk = Arc::clone(&self.blk);
         let means = (0..self.distinct)
-            .map(|s| self.exact_table(s, &blk))
+            .map(|s| self.exact_table(s, &blk, false))
             .collect();
         let _ = self.mean.set(means);
     }
 
-    /// Walk every state of distinct table `s`: its exact maximum, argmax and
-    /// normalised lookup table (reusing the buffer when no one shares it).
-    /// Returns the table's mean e.
-    fn exact_table(&mut self, s: usize, blk: &LowBlock) -> f64 {
-        let len = 1usize << self.n;
-        let mut slot = std::mem::replace(&mut self.tables[s], Arc::from(Vec::new()));
-        if !(slot.len() == len && Arc::get_mut(&mut slot).is_some()) {
-            slot = std::iter::repeat_n(0.0f32, len).collect();
-        }
-        let buf = Arc::get_mut(&mut slot).expect("freshly allocated table is unique");
-        let (candidates, total) = self.exact_walk(blk, self.combined_of(s), buf);
-        // Score the candidates directly; the best is the exact maximum.
+    /// Score `candidates` of distinct table `s` directly: the best is the
+    /// exact maximum (ties to the lowest practice).
+    fn best_of(&self, s: usize, candidates: impl IntoIterator<Item = u64>) -> (f64, u64) {
         let t = self.combined_of(s);
         let mut best = f64::NEG_INFINITY;
         let mut arg = 0u64;
-        for &x in &candidates {
+        for x in candidates {
             let v = self.score(t, x);
             if v > best || (v == best && x < arg) {
                 best = v;
                 arg = x;
             }
         }
+        (best, arg)
+    }
+
+    /// Walk every state of distinct table `s`: its exact maximum, argmax and
+    /// normalised lookup table, reusing the buffers when no one shares them.
+    /// With `keep`, the raw sums are kept (and the table made from them, as
+    /// [`Landscape::exact_update`] does) for later updates; without, the walk
+    /// writes the sums as `f32` straight into the table, which it then
+    /// scales, and any kept sums are dropped. Returns the table's mean e.
+    fn exact_table(&mut self, s: usize, blk: &LowBlock, keep: bool) -> f64 {
+        let len = 1usize << self.n;
+        let b = 1usize << blk.l;
+        let (best, total) = if keep {
+            let mut slot = std::mem::take(&mut self.raw[s]);
+            if !(slot.len() == len && Arc::get_mut(&mut slot).is_some()) {
+                slot = Arc::new(vec![0.0; len]);
+            }
+            let raw = Arc::get_mut(&mut slot).expect("freshly allocated sums are unique");
+            let (candidates, total) = self.exact_walk(blk, self.combined_of(s), |x0, v| {
+                raw[x0..x0 + b].copy_from_slice(v);
+            });
+            let (best, arg) = self.best_of(s, candidates);
+            self.finish(s, raw, best, arg);
+            self.raw[s] = slot;
+            (best, total)
+        } else {
+            self.raw[s] = Arc::default();
+            let mut slot = std::mem::replace(&mut self.tables[s], Arc::from(Vec::new()));
+            if !(slot.len() == len && Arc::get_mut(&mut slot).is_some()) {
+                slot = std::iter::repeat_n(0.0f32, len).collect();
+            }
+            let buf = Arc::get_mut(&mut slot).expect("freshly allocated table is unique");
+            let (candidates, total) = self.exact_walk(blk, self.combined_of(s), |x0, v| {
+                for (o, &s) in buf[x0..x0 + b].iter_mut().zip(v) {
+                    *o = s as f32;
+                }
+            });
+            let (best, arg) = self.best_of(s, candidates);
+            self.max_raw[s] = best;
+            self.argmax[s] = arg;
+            let scale = (1.0 / (self.n as f64 * best)) as f32;
+            for v in buf.iter_mut() {
+                *v = (*v * scale).min(1.0);
+            }
+            buf[arg as usize] = 1.0;
+            self.tables[s] = slot;
+            (best, total)
+        };
+        self.updates[s] = 0;
+        total / (len as f64 * self.n as f64 * best)
+    }
+
+    /// Add the changes `deltas` of rows `dims` (see
+    /// [`Landscape::update_combined`]) to the raw sums of distinct table `s`
+    /// in one pass over all states, then find the maximum among the states
+    /// within the (drift-widened) tolerance of the best sum and rewrite the
+    /// lookup table. The sums are written to a fresh buffer when a clone
+    /// shares them. Returns the table's mean e.
+    ///
+    /// A state is a block of `l` low bits below the high bits `h`; the change
+    /// of a state depends on `h` only through the high bits that feed a
+    /// changed row (the mask `f`), so the change of a whole block is
+    /// tabulated once per value of `h & f` and then added to every block
+    /// with that value in a contiguous loop.
+    fn exact_update(&mut self, s: usize, blk: &LowBlock, dims: &[usize], deltas: &[f64]) -> f64 {
+        let n = self.n;
+        let w = self.w;
+        let l = blk.l;
+        let b = 1usize << l;
+        let blocks = 1usize << (n - l);
+        let len = 1usize << n;
+        let lo = &blk.lo;
+        // feed[j * MAX_TABLED_N + t]: the bits of row dims[j]'s index set by
+        // high bit t (practice bit l + t); f: the high bits feeding any row.
+        let mut feed = vec![0u32; dims.len() * MAX_TABLED_N];
+        let mut f = 0usize;
+        for (j, &d) in dims.iter().enumerate() {
+            let fj = &mut feed[j * MAX_TABLED_N..(j + 1) * MAX_TABLED_N];
+            if d >= l {
+                fj[d - l] |= 1;
+                f |= 1 << (d - l);
+            }
+            for (i, &m) in self.dependencies(d).iter().enumerate() {
+                if m as usize >= l {
+                    fj[m as usize - l] |= 1 << (i + 1);
+                    f |= 1 << (m as usize - l);
+                }
+            }
+        }
+        // The change of the block with high bits h, for all 2^l low states.
+        let mut diff = [0.0f64; DIFF_LEN];
+        let mut tabulate = |comb: &mut [f64], h: usize| {
+            for (j, &d) in dims.iter().enumerate() {
+                let mut off = 0usize;
+                let mut bits = h & f;
+                while bits != 0 {
+                    off |= feed[j * MAX_TABLED_N + bits.trailing_zeros() as usize] as usize;
+                    bits &= bits - 1;
+                }
+                let row = &deltas[j * w..(j + 1) * w];
+                let lod = &lo[d * b..(d + 1) * b];
+                // hi and lo occupy disjoint bits, so hi | lo = hi + lo.
+                if w <= DIFF_LEN {
+                    let last = blk.lo_max[d] as usize;
+                    diff[..=last].copy_from_slice(&row[off..=off + last]);
+                    let at = |i: u32| diff[i as usize & (DIFF_LEN - 1)];
+                    if j == 0 {
+                        for (c, &i) in comb.iter_mut().zip(lod) {
+                            *c = at(i);
+                        }
+                    } else {
+                        for (c, &i) in comb.iter_mut().zip(lod) {
+                            *c += at(i);
+                        }
+                    }
+                } else if j == 0 {
+                    for (c, &i) in comb.iter_mut().zip(lod) {
+                        *c = row[off + i as usize];
+                    }
+                } else {
+                    for (c, &i) in comb.iter_mut().zip(lod) {
+                        *c += row[off + i as usize];
+                    }
+                }
+            }
+        };
+        // Keep every distinct block change when there are fewer than blocks
+        // and they fit in COMB_CACHE entries; otherwise tabulate each block's
+        // change afresh.
+        let groups = 1usize << f.count_ones();
+        let cache = groups < blocks && groups * b <= COMB_CACHE;
+        let mut combs = vec![0.0f64; if cache { groups * b } else { b }];
+        let mut group_of = vec![u32::MAX; if cache { blocks } else { 0 }];
+        let mut next = 0u32;
+
+        let mut slot = std::mem::take(&mut self.raw[s]);
+        let old = if Arc::get_mut(&mut slot).is_some() {
+            None
+        } else {
+            Some(std::mem::replace(
+                &mut slot,
+                Arc::new(Vec::with_capacity(len)),
+            ))
+        };
+        let raw = Arc::get_mut(&mut slot).expect("fresh sums are unique");
+        let mut block_max = vec![0.0f64; blocks];
+        let mut total = 0.0;
+        let mut top = f64::NEG_INFINITY;
+        for h in 0..blocks {
+            let x0 = h << l;
+            let g = if cache {
+                let g = &mut group_of[h & f];
+                if *g == u32::MAX {
+                    *g = next;
+                    next += 1;
+                    tabulate(&mut combs[*g as usize * b..(*g as usize + 1) * b], h);
+                }
+                *g as usize
+            } else {
+                tabulate(&mut combs, h);
+                0
+            };
+            if let Some(src) = &old {
+                // Copy the shared block into the fresh buffer (then update it
+                // while it is in L1).
+                raw.extend_from_slice(&src[x0..x0 + b]);
+            }
+            let (sum, max) = add_sum_max(&mut raw[x0..x0 + b], &combs[g * b..(g + 1) * b]);
+            total += sum;
+            block_max[h] = max;
+            top = top.max(max);
+        }
+        drop(old);
+        debug_assert_eq!(raw.len(), len);
+        self.updates[s] += dims.len();
+        // Every raw sum is within E = 2e-11 (the walk) + updates * ROW_ERR of
+        // its exact value, so a maximiser's sum is within 2E of the best sum,
+        // and GRAY_TOL covers 4e-11 plus the rounding of the direct scores.
+        let cut = top - (GRAY_TOL + 2.0 * self.updates[s] as f64 * ROW_ERR);
+        let t = self.combined_of(s);
+        let mut best = f64::NEG_INFINITY;
+        let mut arg = 0u64;
+        for (h, _) in block_max.iter().enumerate().filter(|&(_, &m)| m > cut) {
+            let x0 = h << l;
+            for (i, _) in raw[x0..x0 + b]
+                .iter()
+                .enumerate()
+                .filter(|&(_, &v)| v > cut)
+            {
+                let x = (x0 | i) as u64;
+                let v = self.score(t, x);
+                if v > best || (v == best && x < arg) {
+                    best = v;
+                    arg = x;
+                }
+            }
+        }
+        self.finish(s, raw, best, arg);
+        self.raw[s] = slot;
+        total / (len as f64 * n as f64 * best)
+    }
+
+    /// Record the exact maximum `best` (a mean over dimensions) and its
+    /// argmax for distinct table `s`, and write its lookup table
+    /// `min(raw / (n * best), 1)` with the argmax at exactly 1 (in place when
+    /// no one shares it).
+    fn finish(&mut self, s: usize, raw: &[f64], best: f64, arg: u64) {
         self.max_raw[s] = best;
         self.argmax[s] = arg;
-        let scale = (1.0 / (self.n as f64 * best)) as f32;
-        for v in buf.iter_mut() {
-            *v = (*v * scale).min(1.0);
+        let scale = 1.0 / (self.n as f64 * best);
+        let e = |&r: &f64| {
+            let v = (r * scale) as f32;
+            if v < 1.0 { v } else { 1.0 }
+        };
+        let table = &mut self.tables[s];
+        match Arc::get_mut(table) {
+            Some(buf) if buf.len() == raw.len() => {
+                for (o, r) in buf.iter_mut().zip(raw) {
+                    *o = e(r);
+                }
+            }
+            _ => *table = raw.iter().map(e).collect(),
         }
-        buf[arg as usize] = 1.0;
-        self.tables[s] = slot;
-        total / (len as f64 * self.n as f64 * best)
+        Arc::get_mut(table).expect("lookup table is unique")[arg as usize] = 1.0;
     }
 
     fn rebuild_estimated(&mut self) {
@@ -718,9 +1039,35 @@ fn sum_max(v: &[f64]) -> (f64, f64) {
     (sum, max)
 }
 
+/// Add `c` to `v`; the sum and maximum of the new `v` (as [`sum_max`]).
+#[inline]
+fn add_sum_max(v: &mut [f64], c: &[f64]) -> (f64, f64) {
+    let mut s = [0.0f64; 4];
+    let mut m = [f64::NEG_INFINITY; 4];
+    let mut vs = v.chunks_exact_mut(4);
+    let mut cs = c.chunks_exact(4);
+    for (v, c) in (&mut vs).zip(&mut cs) {
+        for j in 0..4 {
+            let x = v[j] + c[j];
+            v[j] = x;
+            s[j] += x;
+            m[j] = if x > m[j] { x } else { m[j] };
+        }
+    }
+    let mut sum = (s[0] + s[1]) + (s[2] + s[3]);
+    let mut max = m[0].max(m[1]).max(m[2].max(m[3]));
+    for (v, &c) in vs.into_remainder().iter_mut().zip(cs.remainder()) {
+        *v += c;
+        sum += *v;
+        max = max.max(*v);
+    }
+    (sum, max)
+}
+
 /// Scratch shared by the exact walks of one rebuild: the practices are split
 /// into a low block of `l` bits and `n - l` high bits, and `lo[d * 2^l + b]`
 /// is the part of dimension `d`'s row index fed by the low bits `b`.
+#[derive(Default)]
 struct LowBlock {
     l: usize,
     lo: Vec<u32>,
@@ -758,19 +1105,24 @@ impl Landscape {
     /// Exact enumeration of all `2^n` practices on the combined table `t`: a
     /// Gray-code walk over the high `n - l` bits, each step updating, for all
     /// `2^l` low-bit states at once, only the contributions of the dimensions
-    /// touched by the flipped bit. Writes each practice's sum of contributions
-    /// (not yet divided by `n`) to `out[x]` and returns the practices whose
+    /// touched by the flipped bit. Hands each block of `2^l` practices' sums
+    /// of contributions (not yet divided by `n`) to `store`, with the first
+    /// practice of the block, and returns the practices whose
     /// sum came within [`GRAY_TOL`] of the best sum (a superset of the
     /// maximisers) and the total of all sums. The block of sums is recomputed
     /// from scratch every `RESYNC_BLOCKS + 1` steps, so rounding drift stays
     /// far below the tolerance.
-    fn exact_walk(&self, blk: &LowBlock, t: &[f64], out: &mut [f32]) -> (Vec<u64>, f64) {
+    fn exact_walk(
+        &self,
+        blk: &LowBlock,
+        t: &[f64],
+        mut store: impl FnMut(usize, &[f64]),
+    ) -> (Vec<u64>, f64) {
         let n = self.n;
         let w = self.w;
         let l = blk.l;
         let b = 1usize << l;
         let lo = &blk.lo;
-        debug_assert_eq!(out.len(), 1usize << n);
         // hi[d]: the part of d's row index fed by the current high bits.
         let mut hi = vec![0u32; n];
         let mut v = vec![0.0f64; b];
@@ -829,9 +1181,7 @@ impl Landscape {
                 }
             }
             let x0 = h << l;
-            for (o, &s) in out[x0..x0 + b].iter_mut().zip(&v) {
-                *o = s as f32;
-            }
+            store(x0, &v);
             let (sum, max) = sum_max(&v);
             total += sum;
             if max > best - GRAY_TOL {
@@ -1133,9 +1483,9 @@ mod tests {
     #[test]
     fn memory_estimate_is_sane() {
         let m = Landscape::memory_bytes(&spec(16, 3, 4, 0.5));
-        assert!(m > 4 * (1 << 16) * 4 && m < 4 * (1 << 16) * 4 + 100_000);
+        assert!(m > 4 * (1 << 16) * 12 && m < 4 * (1 << 16) * 12 + 200_000);
         let one = Landscape::memory_bytes(&spec(20, 5, 1, 0.0));
-        assert!(one >= (1 << 20) * 4);
+        assert!(one >= (1 << 20) * 12);
         assert!(Landscape::memory_bytes(&spec(64, 63, 1, 0.0)) == usize::MAX);
     }
 
@@ -1147,25 +1497,255 @@ mod tests {
         assert!(format!("{l:?}").contains("Landscape"));
     }
 
+    /// Compare `l` with a full rebuild of a clone: maxima and argmax exactly,
+    /// the lookup table within `1e-6`, the mean within `1e-9`; and the
+    /// maxima with brute force. Rebuilding the clone must leave `l` alone.
+    fn assert_matches_full_rebuild(l: &Landscape, what: &str) {
+        let before = tables_of(l);
+        let mut full = l.clone();
+        full.rebuild();
+        assert!(
+            tables_of(l) == before,
+            "{what}: rebuilding a clone changed the original"
+        );
+        for c in 0..l.contexts() {
+            assert_eq!(l.max_raw(c), full.max_raw(c), "{what} ctx {c}");
+            assert_eq!(l.argmax(c), full.argmax(c), "{what} ctx {c}");
+            let brute = (0..(1u64 << l.n()))
+                .map(|x| l.raw(c, x))
+                .fold(f64::NEG_INFINITY, f64::max);
+            assert_eq!(l.max_raw(c), brute, "{what} ctx {c}");
+            assert_eq!(l.raw(c, l.argmax(c)), l.max_raw(c), "{what} ctx {c}");
+            assert_eq!(l.eval(c, l.argmax(c)), 1.0, "{what} ctx {c}");
+            for x in 0..(1u64 << l.n()) {
+                let (a, b) = (l.eval(c, x), full.eval(c, x));
+                assert!((a - b).abs() < 1e-6, "{what} ctx {c} x {x}: {a} vs {b}");
+                assert!(a > 0.0 && a <= 1.0, "{what} ctx {c} x {x}: {a}");
+            }
+            let (a, b) = (l.mean_e(c), full.mean_e(c));
+            assert!((a - b).abs() < 1e-9, "{what} ctx {c}: mean {a} vs {b}");
+        }
+    }
+
+    /// Everything a turbulence updates, bit for bit.
+    fn tables_of(l: &Landscape) -> Vec<u64> {
+        let mut v: Vec<u64> = l
+            .tables
+            .iter()
+            .flat_map(|t| t.iter().map(|e| e.to_bits() as u64))
+            .collect();
+        v.extend(l.raw.iter().flat_map(|r| r.iter().map(|e| e.to_bits())));
+        v.extend(l.max_raw.iter().map(|m| m.to_bits()));
+        v.extend(l.argmax.iter().copied());
+        v.extend(l.combined.iter().map(|e| e.to_bits()));
+        v.extend((0..l.contexts()).map(|c| l.mean_e(c).to_bits()));
+        v
+    }
+
     #[test]
     fn partial_rebuild_after_turbulence_equals_a_full_rebuild() {
         // Local rows of one context change far more often than shared rows
-        // at low turbulence, which takes the partial path.
+        // at low turbulence, which takes the incremental path.
         for seed in 0..6 {
             let mut l = gen_(&spec(10, 2, 4, 0.5), seed);
             for year in 0..8 {
                 l.turbulence(0.03, &mut stream(9, seed, 0, Purpose::Turbulence, year));
-                let mut full = l.clone();
-                full.rebuild();
-                for c in 0..4 {
-                    assert_eq!(l.max_raw(c), full.max_raw(c));
-                    assert_eq!(l.argmax(c), full.argmax(c));
-                    for x in 0..(1u64 << 10) {
-                        assert_eq!(l.eval(c, x).to_bits(), full.eval(c, x).to_bits());
+                assert_matches_full_rebuild(&l, &format!("seed {seed} year {year}"));
+            }
+        }
+    }
+
+    #[test]
+    fn incremental_turbulence_stays_exact_over_many_years() {
+        let mut seed = 0;
+        let mut updated = 0;
+        for n in 10..=12 {
+            for k in 2..=4 {
+                for (c, lambda) in [(1, 0.0), (1, 0.5), (4, 0.0), (4, 0.5)] {
+                    for p in [0.01, 0.05, 0.3] {
+                        seed += 1;
+                        let mut l = gen_(&spec(n, k, c, lambda), seed);
+                        for year in 0..60 {
+                            let before = l.updates.clone();
+                            l.turbulence(p, &mut stream(seed, 0, 0, Purpose::Turbulence, year));
+                            updated += l.updates.iter().zip(&before).filter(|(a, b)| a > b).count();
+                            if year % 6 == 5 || p == 0.3 {
+                                let what =
+                                    format!("n {n} k {k} c {c} l {lambda} p {p} year {year}");
+                                assert_matches_full_rebuild(&l, &what);
+                            }
+                        }
                     }
-                    assert!((l.mean_e(c) - full.mean_e(c)).abs() < 1e-12);
                 }
             }
+        }
+        // The incremental update (not only the fallback walk) was exercised.
+        assert!(updated > 1000, "{updated} incremental updates");
+    }
+
+    /// Rows too long for the tabulated difference (K >= 10), and N = 10
+    /// (one block of low bits, no high bits).
+    #[test]
+    fn incremental_turbulence_with_wide_rows_and_one_block() {
+        for (i, s) in [
+            spec(14, 10, 2, 0.5),
+            spec(10, 9, 1, 0.0),
+            spec(10, 3, 3, 0.6),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut l = gen_(&s, 80 + i as u64);
+            let mut updated = 0;
+            for year in 0..40 {
+                let before = l.updates.clone();
+                l.turbulence(
+                    0.03,
+                    &mut stream(80, i as u64, 0, Purpose::Turbulence, year),
+                );
+                updated += l.updates.iter().zip(&before).filter(|(a, b)| a > b).count();
+                if year % 4 == 3 {
+                    assert_matches_full_rebuild(&l, &format!("{s:?} year {year}"));
+                }
+            }
+            assert!(updated > 5, "{s:?}: {updated} updates");
+        }
+    }
+
+    /// Thousands of years of updates: the tolerance widens with the updates
+    /// since the last walk, and a table is walked afresh after REWALK_ROWS.
+    #[test]
+    fn long_runs_of_updates_stay_exact_and_rewalk() {
+        for (i, (n, k, c, lambda)) in [(12, 3, 2, 0.5), (11, 2, 1, 0.3)].into_iter().enumerate() {
+            let mut l = gen_(&spec(n, k, c, lambda), 70 + i as u64);
+            let mut most = 0;
+            let mut rewalked = false;
+            for year in 0..3000 {
+                let before = l.updates.clone();
+                l.turbulence(
+                    0.02,
+                    &mut stream(70, i as u64, 0, Purpose::Turbulence, year),
+                );
+                for (a, b) in l.updates.iter().zip(&before) {
+                    assert!(*a <= REWALK_ROWS);
+                    most = most.max(*a);
+                    rewalked |= a < b;
+                }
+                if year % 500 == 499 {
+                    assert_matches_full_rebuild(&l, &format!("n {n} year {year}"));
+                }
+            }
+            assert!(
+                most > REWALK_ROWS / 2 && rewalked,
+                "most {most}, rewalked {rewalked}"
+            );
+        }
+    }
+
+    #[test]
+    fn forgetting_sums_keeps_lookups_and_unshares_the_running_landscape() {
+        let s = spec(12, 3, 4, 0.5);
+        let mut cur = gen_(&s, 50);
+        let mut twin = gen_(&s, 50);
+        for year in 0..30 {
+            let r = || stream(50, 0, 0, Purpose::Turbulence, year);
+            cur.turbulence(0.05, &mut r());
+            twin.turbulence(0.05, &mut r());
+            let mut snapshot = cur.clone();
+            snapshot.forget_sums();
+            assert!(snapshot.raw.iter().all(|r| r.is_empty()));
+            assert!(cur.raw.iter().all(|r| Arc::strong_count(r) == 1));
+            for c in 0..4 {
+                assert_eq!(snapshot.max_raw(c), cur.max_raw(c));
+                assert_eq!(snapshot.argmax(c), cur.argmax(c));
+                assert_eq!(snapshot.mean_e(c), cur.mean_e(c));
+                for x in 0..(1u64 << 12) {
+                    assert_eq!(snapshot.eval(c, x).to_bits(), cur.eval(c, x).to_bits());
+                }
+            }
+            // The running landscape goes on exactly as one never cloned.
+            assert!(tables_of(&cur) == tables_of(&twin), "year {year}");
+            // A landscape without sums walks afresh: still exact.
+            snapshot.turbulence(0.05, &mut stream(51, 0, 0, Purpose::Turbulence, year));
+            assert_matches_full_rebuild(&snapshot, &format!("year {year}"));
+        }
+    }
+
+    #[test]
+    fn one_table_is_shared_when_lambda_is_zero_or_one_context() {
+        for (c, lambda) in [(4, 0.0), (1, 0.0), (1, 0.7)] {
+            let mut l = gen_(&spec(11, 3, c, lambda), 31);
+            assert_eq!(l.distinct, 1);
+            for year in 0..40 {
+                l.turbulence(0.04, &mut stream(31, 0, 0, Purpose::Turbulence, year));
+                for ctx in 1..c {
+                    assert_eq!(l.argmax(ctx), l.argmax(0));
+                    assert_eq!(l.max_raw(ctx), l.max_raw(0));
+                    for x in 0..(1u64 << 11) {
+                        assert_eq!(l.eval(ctx, x).to_bits(), l.eval(0, x).to_bits());
+                    }
+                }
+                if lambda == 0.0 {
+                    for x in (0..(1u64 << 11)).step_by(7) {
+                        assert_eq!(l.raw(0, x), l.raw_shared(x));
+                    }
+                }
+                if year % 5 == 4 {
+                    assert_matches_full_rebuild(&l, &format!("c {c} l {lambda} year {year}"));
+                }
+            }
+        }
+        // With lambda = 0 a year in which only local rows change leaves the
+        // table alone.
+        let mut l = gen_(&spec(10, 2, 4, 0.0), 32);
+        let mut quiet = 0;
+        for year in 0..200 {
+            let before = tables_of(&l);
+            let shared_before = l.shared.clone();
+            let changed = l.turbulence(0.01, &mut stream(32, 0, 0, Purpose::Turbulence, year));
+            if changed > 0 && l.shared == shared_before {
+                quiet += 1;
+                assert!(tables_of(&l) == before, "year {year}");
+            }
+        }
+        assert!(quiet > 0);
+    }
+
+    #[test]
+    fn turbulence_is_deterministic_and_clones_are_independent() {
+        for (n, c, lambda) in [(12, 4, 0.5), (10, 1, 0.0), (16, 3, 0.4)] {
+            let s = spec(n, 3, c, lambda);
+            let original = gen_(&s, 40);
+            let snapshot = tables_of(&original);
+            // Turbulence on a clone (shared buffers, written afresh) leaves
+            // the original alone, year after year.
+            let mut a = original.clone();
+            // `b` keeps its buffers to itself (updated in place); `c` keeps
+            // a clone of every year alive, as a run's schedule does.
+            let mut b = gen_(&s, 40);
+            let mut c = original.clone();
+            let mut kept = Vec::new();
+            for year in 0..25 {
+                let r = || stream(41, 0, 0, Purpose::Turbulence, year);
+                let na = a.turbulence(0.05, &mut r());
+                assert_eq!(b.turbulence(0.05, &mut r()), na);
+                assert_eq!(c.turbulence(0.05, &mut r()), na);
+                kept.push(c.clone());
+                assert!(tables_of(&original) == snapshot, "n {n} year {year}");
+                let ta = tables_of(&a);
+                assert!(tables_of(&b) == ta, "n {n} year {year}: in place vs fresh");
+                assert!(tables_of(&c) == ta, "n {n} year {year}");
+            }
+            // Earlier years' clones still hold their own years.
+            let mut again = original.clone();
+            for (year, k) in kept.iter().enumerate() {
+                again.turbulence(
+                    0.05,
+                    &mut stream(41, 0, 0, Purpose::Turbulence, year as u64),
+                );
+                assert!(tables_of(k) == tables_of(&again), "n {n} year {year}");
+            }
+            assert_matches_full_rebuild(&a, &format!("n {n}"));
         }
     }
 }
