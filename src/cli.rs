@@ -144,6 +144,8 @@ fn check(arg: Option<&str>, sets: &[String]) -> Result<()> {
     scenario::check_memory(&sc, rayon::current_num_threads())?;
     // Building replicate 0's world reads any schools or edge file.
     let w = runner::world(&sc, 0)?;
+    // Authority tables must name the world's authorities.
+    runner::mixes(&sc, &w, 0)?;
     say!(
         "{}: ok — {} strateg{} ({}), {} replicates, {} years; {} schools in {} authorit{}, {} teachers, {} network edges (replicate 0)",
         sc.source,
@@ -151,7 +153,11 @@ fn check(arg: Option<&str>, sets: &[String]) -> Result<()> {
         if sc.strategies.len() == 1 { "y" } else { "ies" },
         sc.strategies
             .iter()
-            .map(|s| s.name.as_str())
+            .map(|s| match s.groups.len() {
+                0 => s.name.clone(),
+                1 => format!("{} with 1 authority table", s.name),
+                k => format!("{} with {k} authority tables", s.name),
+            })
             .collect::<Vec<_>>()
             .join(", "),
         sc.run.replicates,
@@ -252,8 +258,8 @@ pub fn levers_reference(markdown: bool) -> String {
             spec_rows("network", NETWORK_LEVERS, &|k| show(net.get(k))),
         ),
         (
-            "[levers] and [[strategy]]",
-            "Strategy levers (spec §4, 5). `[levers]` sets a base for every strategy and for burn-in; each `[[strategy]]` table names a `preset` (and optionally a `name`) and overrides keys. Setting a lever of a mechanism the strategy switches off is an error.",
+            "[levers], [[strategy]] and [[strategy.authority]]",
+            "Strategy levers (spec §4, 5). `[levers]` sets a base for every strategy and for burn-in; each `[[strategy]]` table names a `preset` (and optionally a `name`) and overrides keys. A `[[strategy.authority]]` table after a strategy gives some of its authorities levers of their own: `authorities` (required: numbers from 1, or the names of a schools file's `authority` column), an optional `preset` to start from instead of the strategy's levers, an optional `name`, and any lever. Setting a lever of a mechanism the strategy (or the authority table) switches off is an error.",
             spec_rows("", STRATEGY_LEVERS, &|k| show(lev.get(k))),
         ),
     ];
@@ -373,6 +379,10 @@ fn run(a: RunArgs) -> Result<()> {
     if a.per_school {
         output::write_schools(&out_dir.join("schools.csv"), &sc, &res)?;
     }
+    let group_rows = output::group_summaries(&sc, &res);
+    if !group_rows.is_empty() {
+        output::write_groups(&out_dir.join("groups.csv"), &sc, &group_rows)?;
+    }
     let charts = if a.no_charts {
         Vec::new()
     } else {
@@ -403,9 +413,14 @@ fn run(a: RunArgs) -> Result<()> {
     if !a.quiet {
         print_table(&sc, &ys);
         say!(
-            "\nWrote {}: indicators.csv, summary.csv{}, manifest.json{}{} ({:.1} s, {} threads)",
+            "\nWrote {}: indicators.csv, summary.csv{}{}, manifest.json{}{} ({:.1} s, {} threads)",
             out_dir.display(),
             if a.per_school { ", schools.csv" } else { "" },
+            if group_rows.is_empty() {
+                ""
+            } else {
+                ", groups.csv"
+            },
             if charts.is_empty() {
                 String::new()
             } else {

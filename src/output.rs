@@ -246,6 +246,119 @@ pub fn write_summary(
     })
 }
 
+/// A strategy's group of authorities (those of one lever set) at a year.
+#[derive(Clone, Debug)]
+pub struct GroupRow {
+    pub strategy: usize,
+    /// The lever set: 0 for the authorities not listed in any
+    /// `[[strategy.authority]]` table, `k` for the `k`-th table.
+    pub set: usize,
+    pub name: String,
+    /// Whether `name` was given in the scenario (else it lists the authorities).
+    pub named: bool,
+    pub authorities: Vec<String>,
+    pub year: usize,
+    /// Mean attainment of the group's schools, and its change since year 0
+    /// (paired by replicate), across replicates.
+    pub attainment: Summary,
+    pub gain: Summary,
+    /// The gain less the gain of the other authorities (set 0), paired by
+    /// replicate; `None` for set 0, or when every authority is in a table.
+    pub gain_vs_others: Option<Summary>,
+}
+
+/// Per strategy that has `[[strategy.authority]]` tables, per group and
+/// year: attainment and its gain since year 0. Empty when no strategy has
+/// such tables.
+pub fn group_summaries(sc: &Scenario, res: &Results) -> Vec<GroupRow> {
+    let years = sc.run.years as usize;
+    let mut out = Vec::new();
+    for (s, st) in sc.strategies.iter().enumerate() {
+        if st.groups.is_empty() {
+            continue;
+        }
+        let sets = st.groups.len() + 1;
+        let runs: Vec<&[f64]> = res
+            .runs
+            .iter()
+            .filter(|r| r.strategy == s)
+            .map(|r| r.record.groups.as_slice())
+            .collect();
+        for set in 0..sets {
+            let (name, named, authorities) = if set == 0 {
+                ("other authorities".to_string(), false, Vec::new())
+            } else {
+                let g = &st.groups[set - 1];
+                (g.name.clone(), g.named, g.authorities.clone())
+            };
+            if runs.iter().all(|g| !g[set].is_finite()) {
+                continue; // every authority is in a table of its own
+            }
+            let others = set > 0 && runs.iter().all(|g| g[0].is_finite());
+            for year in 0..=years {
+                let at: Vec<f64> = runs.iter().map(|g| g[year * sets + set]).collect();
+                let gain: Vec<f64> = runs.iter().map(|g| g[year * sets + set] - g[set]).collect();
+                out.push(GroupRow {
+                    strategy: s,
+                    set,
+                    name: name.clone(),
+                    named,
+                    authorities: authorities.clone(),
+                    year,
+                    attainment: summarise(&at).clipped(Some(0.0), Some(100.0)),
+                    gain: summarise(&gain).clipped(Some(-100.0), Some(100.0)),
+                    gain_vs_others: others.then(|| {
+                        let d: Vec<f64> = runs
+                            .iter()
+                            .map(|g| (g[year * sets + set] - g[set]) - (g[year * sets] - g[0]))
+                            .collect();
+                        summarise(&d).clipped(Some(-100.0), Some(100.0))
+                    }),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// `groups.csv`: [`group_summaries`] in long form.
+pub fn write_groups(path: &Path, sc: &Scenario, rows: &[GroupRow]) -> Result<(), OutputError> {
+    atomic_write(path, |w| {
+        writeln!(
+            w,
+            "strategy,group,authorities,year,replicates,attainment_mean,attainment_ci95_low,attainment_ci95_high,gain_mean,gain_ci95_low,gain_ci95_high,gain_vs_others_mean,gain_vs_others_ci95_low,gain_vs_others_ci95_high"
+        )?;
+        for r in rows {
+            let d = r.gain_vs_others.unwrap_or(Summary {
+                n: 0,
+                mean: f64::NAN,
+                sd: f64::NAN,
+                lo: f64::NAN,
+                hi: f64::NAN,
+            });
+            writeln!(
+                w,
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                csv_field(&sc.strategies[r.strategy].name),
+                csv_field(&r.name),
+                csv_field(&r.authorities.join(" ")),
+                r.year,
+                r.attainment.n,
+                fmt(r.attainment.mean),
+                fmt(r.attainment.lo),
+                fmt(r.attainment.hi),
+                fmt(r.gain.mean),
+                fmt(r.gain.lo),
+                fmt(r.gain.hi),
+                fmt(d.mean),
+                fmt(d.lo),
+                fmt(d.hi)
+            )?;
+        }
+        Ok(())
+    })
+}
+
 /// `schools.csv`: per strategy, replicate, step and school.
 pub fn write_schools(path: &Path, sc: &Scenario, res: &Results) -> Result<(), OutputError> {
     atomic_write(path, |w| {
@@ -349,7 +462,7 @@ pub fn write_charts(dir: &Path, sc: &Scenario, res: &Results) -> Result<Vec<Path
         let wy = sc
             .strategies
             .iter()
-            .map(|s| s.levers.withdraw_year)
+            .map(|s| s.withdraw_year())
             .max()
             .unwrap_or(0);
         let chart = LineChart {

@@ -48,6 +48,22 @@ pub enum RunError {
         replicate: u32,
         cause: model::world::WorldError,
     },
+    /// A strategy lists an authority the world does not have.
+    #[error("replicate {replicate}: {message}")]
+    Mix { replicate: u32, message: String },
+}
+
+/// Each strategy's lever set per authority of `w` (replicate `r`).
+pub fn mixes(sc: &Scenario, w: &World, r: u32) -> Result<Vec<model::Mix>, RunError> {
+    sc.strategies
+        .iter()
+        .map(|s| {
+            s.mix(w).map_err(|message| RunError::Mix {
+                replicate: r,
+                message,
+            })
+        })
+        .collect()
 }
 
 /// Settings of the model from a scenario.
@@ -103,6 +119,7 @@ pub fn run(
             if sc.strategies.len() > 1 {
                 w.prepare_turbulence(sc.landscape.turbulence, &turbulence_keys(sc));
             }
+            let mixes = mixes(sc, &w, r)?;
             let start = model::burn_in(&w, &sc.burn_in_levers(), &st);
             let facts = WorldFacts {
                 replicate: r,
@@ -119,8 +136,8 @@ pub fn run(
                 .strategies
                 .par_iter()
                 .enumerate()
-                .map(|(i, strat)| {
-                    let record = model::run_strategy(&w, &start, &strat.levers, &st);
+                .map(|(i, _)| {
+                    let record = model::run_mix(&w, &start, &mixes[i], &st);
                     progress(done.fetch_add(1, Ordering::Relaxed) + 1);
                     RunResult {
                         strategy: i,

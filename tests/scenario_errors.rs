@@ -798,3 +798,165 @@ fn every_builtin_scenario_parses() {
     );
     assert!(e.contains("built-ins: default, minimal"), "{e}");
 }
+
+// ---------------------------------------------------------------- authority tables
+
+const MIX: &str = "[schools]\nauthorities = 4\n\
+[[strategy]]\npreset = \"cascade\"\nname = \"mix\"\nfidelity = 0.9\n\
+[[strategy.authority]]\nauthorities = [2]\ninitiatives_per_year = 1\n\
+[[strategy.authority]]\nauthorities = [3, 4]\nname = \"enquirers\"\npreset = \"enquiry\"\ncpd_hours = 70\n";
+
+#[test]
+fn authority_tables_resolve_over_the_strategy_or_their_own_preset() {
+    let sc = ok(MIX);
+    let st = &sc.strategies[0];
+    assert_eq!(st.groups.len(), 2);
+    let (g1, g2) = (&st.groups[0], &st.groups[1]);
+    assert_eq!(g1.authorities, strings(&["2"]));
+    assert_eq!(g1.name, "authority 2");
+    assert!(!g1.named);
+    // No preset: the strategy's levers (its own fidelity) with the table's keys.
+    assert_eq!(g1.preset, None);
+    assert!(g1.levers.cascade);
+    assert_eq!(g1.levers.fidelity, 0.9);
+    assert_eq!(g1.levers.initiatives_per_year, 1.0);
+    assert_eq!(g1.overrides, strings(&["initiatives_per_year"]));
+    // A preset: the defaults and that preset, not the strategy's keys.
+    assert_eq!(g2.name, "enquirers");
+    assert!(g2.named);
+    assert_eq!(g2.authorities, strings(&["3", "4"]));
+    let mut want = preset_of("enquiry");
+    want.cpd_hours = 70.0;
+    assert_eq!(g2.levers, want);
+    // The strategy itself is untouched.
+    assert_eq!(
+        st.levers.initiatives_per_year,
+        preset_of("cascade").initiatives_per_year
+    );
+    assert!(st.any(|l| l.enquiry) && !st.levers.enquiry);
+}
+
+#[test]
+fn authority_table_errors_name_line_column_and_key() {
+    let base = "[schools]\nauthorities = 3\n[[strategy]]\npreset = \"cascade\"\n";
+    // An authority the scenario does not have.
+    let p = one(&format!(
+        "{base}[[strategy.authority]]\nauthorities = [1, 4]\n"
+    ));
+    at(&p, 6, 19, "strategy.cascade.authority.1.authorities");
+    assert!(p.message.contains("no authority 4"), "{p}");
+    assert!(p.message.contains("numbered 1 to 3"), "{p}");
+    // A name without a schools file.
+    let p = one(&format!(
+        "{base}[[strategy.authority]]\nauthorities = [\"Bolton\"]\n"
+    ));
+    assert!(p.message.contains("no authority named \"Bolton\""), "{p}");
+    assert!(p.message.contains("schools file"), "{p}");
+    // Listed twice in one strategy.
+    let p = one(&format!(
+        "{base}[[strategy.authority]]\nauthorities = [2]\n[[strategy.authority]]\nauthorities = [3, 2]\n"
+    ));
+    at(&p, 8, 19, "strategy.cascade.authority.2.authorities");
+    assert!(p.message.contains("already listed"), "{p}");
+    assert!(p.message.contains("line 6"), "{p}");
+    // Missing, empty, not an array, zero.
+    let p = one(&format!("{base}[[strategy.authority]]\ncpd_hours = 7\n"));
+    at(&p, 5, 1, "strategy.cascade.authority.1.authorities");
+    assert!(p.message.contains("missing `authorities`"), "{p}");
+    let p = one(&format!("{base}[[strategy.authority]]\nauthorities = []\n"));
+    assert!(p.message.contains("lists no authority"), "{p}");
+    let p = one(&format!("{base}[[strategy.authority]]\nauthorities = 2\n"));
+    assert!(p.message.contains("found an integer (2)"), "{p}");
+    let p = one(&format!(
+        "{base}[[strategy.authority]]\nauthorities = [0]\n"
+    ));
+    assert!(p.message.contains("numbered from 1"), "{p}");
+    // A single table instead of an array of tables.
+    let p = one(&format!("{base}[strategy.authority]\nauthorities = [1]\n"));
+    assert!(p.message.contains("[[strategy.authority]]"), "{p}");
+    // Unknown key, with a suggestion.
+    let p = one(&format!(
+        "{base}[[strategy.authority]]\nauthorities = [1]\nfidelty = 0.5\n"
+    ));
+    at(&p, 7, 1, "strategy.cascade.authority.1.fidelty");
+    assert!(p.message.contains("[[strategy.authority]]"), "{p}");
+    assert!(p.message.contains("did you mean \"fidelity\""), "{p}");
+    // Unknown preset.
+    let p = one(&format!(
+        "{base}[[strategy.authority]]\nauthorities = [1]\npreset = \"enqiury\"\n"
+    ));
+    assert!(p.message.contains("unknown preset \"enqiury\""), "{p}");
+}
+
+#[test]
+fn authority_table_levers_follow_the_mechanism_rule() {
+    let base = "[schools]\nauthorities = 3\n[[strategy]]\npreset = \"cascade\"\n";
+    // Inherits the cascade: a lateral lever is an error...
+    let p = one(&format!(
+        "{base}[[strategy.authority]]\nauthorities = [1]\nmeetings_per_year = 3\n"
+    ));
+    at(&p, 7, 1, "strategy.cascade.authority.1.meetings_per_year");
+    assert!(p.message.contains("lateral mechanism"), "{p}");
+    assert!(
+        p.message
+            .contains("authority table 1 of strategy \"cascade\""),
+        "{p}"
+    );
+    // ...unless the table switches it on, or starts from a preset with it.
+    ok(&format!(
+        "{base}[[strategy.authority]]\nauthorities = [1]\nlateral = true\nmeetings_per_year = 3\n"
+    ));
+    ok(&format!(
+        "{base}[[strategy.authority]]\nauthorities = [1]\npreset = \"network\"\nmeetings_per_year = 3\n"
+    ));
+    // Cross-field rules apply to the table's levers.
+    let p = one(&format!(
+        "years = 5\n{base}[[strategy.authority]]\nauthorities = [1]\nwithdraw_year = 9\n"
+    ));
+    at(&p, 8, 1, "strategy.cascade.authority.1.withdraw_year");
+}
+
+#[test]
+fn authority_names_come_from_the_schools_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("schools.csv"),
+        "id,authority\na,Bolton\nb,Bolton\nc,Cornwall\nd,Essex\n",
+    )
+    .unwrap();
+    let text = "[schools]\nfile = \"schools.csv\"\n[[strategy]]\npreset = \"cascade\"\n\
+                [[strategy.authority]]\nauthorities = [\"Cornwall\", \"Bolten\"]\n";
+    let e = Scenario::from_str(text, FILE, Some(dir.path().to_path_buf())).unwrap_err();
+    assert_eq!(e.problems().len(), 1, "{e}");
+    let p = &e.problems()[0];
+    at(p, 6, 28, "strategy.cascade.authority.1.authorities");
+    assert!(p.message.contains("no authority named \"Bolten\""), "{p}");
+    assert!(p.message.contains("did you mean \"Bolton\""), "{p}");
+    let fixed = text.replace("Bolten", "Bolton");
+    let sc = Scenario::from_str(&fixed, FILE, Some(dir.path().to_path_buf())).unwrap();
+    assert_eq!(
+        sc.strategies[0].groups[0].authorities,
+        strings(&["Cornwall", "Bolton"])
+    );
+}
+
+#[test]
+fn set_reaches_authority_tables_and_survives_re_resolution() {
+    let sc = with_sets(MIX, &["strategy.mix.authority.2.cpd_hours=10"]).unwrap();
+    assert_eq!(sc.strategies[0].groups[1].levers.cpd_hours, 10.0);
+    // A later --set on the strategy reaches tables without a preset only.
+    let mut again = sc.clone();
+    again
+        .apply_set(&strings(&["strategy.mix.fidelity=0.5"]))
+        .unwrap();
+    let st = &again.strategies[0];
+    assert_eq!(st.groups[0].levers.fidelity, 0.5);
+    assert_eq!(st.groups[1].levers.cpd_hours, 10.0);
+    assert_eq!(st.groups[1].levers.fidelity, preset_of("enquiry").fidelity);
+    assert_eq!(st.groups[1].authorities, strings(&["3", "4"]));
+    let e = set_err(MIX, &["strategy.mix.authority.3.cpd_hours=10"]);
+    assert!(
+        e.to_string().contains("has 2 [[strategy.authority]] table"),
+        "{e}"
+    );
+}

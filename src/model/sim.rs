@@ -119,12 +119,15 @@ pub struct State {
     // centres
     prog_def: Vec<u64>,
     prog_val: Vec<u64>,
-    initiatives_issued: u64,
-    arrived_this_year: u32,
+    /// Per authority, initiatives issued so far and arrived this year.
+    issued: Vec<u64>,
+    arrived: Vec<u32>,
     // outcome reference
     pub q0: f64,
+    /// Each school's quality at year 0 and when its authority withdrew support.
+    q0_school: Vec<f64>,
+    q_withdrawn: Vec<f64>,
     year0_majority: Vec<u64>,
-    q_at_withdrawal: f64,
     // scratch
     findings: Vec<Finding>,
     team: Vec<u32>,
@@ -182,48 +185,167 @@ struct Scratch {
     x: u64,
 }
 
-/// Derived per-run constants.
-struct Cx<'a> {
-    w: &'a World,
-    l: &'a Levers,
-    st: &'a Settings,
-    n: u32,
-    mask: u64,
-    dt: f64,
+/// The levers of one strategy, authority by authority: `sets[of_authority[a]]`
+/// are the levers authority `a` runs with. A strategy whose authorities all
+/// run the same levers has one set ([`Mix::uniform`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mix {
+    /// The lever sets; `sets[0]` is the strategy's own (its default).
+    pub sets: Vec<Levers>,
+    /// Per authority, the index of its set.
+    pub of_authority: Vec<u16>,
+}
+
+impl Mix {
+    /// Every one of `authorities` runs `l`.
+    pub fn uniform(l: &Levers, authorities: usize) -> Mix {
+        Mix {
+            sets: vec![l.clone()],
+            of_authority: vec![0; authorities],
+        }
+    }
+
+    /// The levers authority `a` runs with.
+    pub fn of(&self, a: usize) -> &Levers {
+        &self.sets[self.of_authority[a] as usize]
+    }
+
+    /// Whether any authority's levers satisfy `f`.
+    pub fn any(&self, f: impl Fn(&Levers) -> bool) -> bool {
+        self.sets.iter().any(f)
+    }
+}
+
+/// Derived constants of one lever set.
+struct SetCx {
+    l: Levers,
     p1: P16,
     p2: f64,
     p_tinker: f64,
     /// ln(1 - p_tinker), for geometric skipping.
     ln_keep_tinker: f64,
     code_table: Vec<f64>,
+    /// Conditions of each year `0..=years + 1` (year 0: burn-in).
+    flags: Vec<YearFlags>,
+}
+
+/// Derived per-run constants.
+struct Cx<'a> {
+    w: &'a World,
+    st: &'a Settings,
+    n: u32,
+    mask: u64,
+    dt: f64,
     scale: f64,
+    sets: Vec<SetCx>,
+    of_authority: Vec<u16>,
+    /// Whether every authority runs the same levers.
+    uniform: bool,
+    any_cascade: bool,
+    any_enquiry: bool,
+    any_lateral: bool,
+    any_upward: bool,
 }
 
 impl<'a> Cx<'a> {
-    fn new(w: &'a World, l: &'a Levers, st: &'a Settings, q0: f64) -> Cx<'a> {
+    fn new(w: &'a World, mix: &Mix, st: &'a Settings, q0: f64) -> Cx<'a> {
+        assert_eq!(
+            mix.of_authority.len(),
+            w.n_authorities,
+            "a strategy mix must give a lever set for each authority"
+        );
+        assert!(
+            mix.of_authority
+                .iter()
+                .all(|&k| (k as usize) < mix.sets.len()),
+            "a strategy mix refers to a lever set it does not have"
+        );
         let dt = 1.0 / st.steps_per_year as f64;
-        let collab = |p: f64| p + l.collaboration * (1.0 - p);
-        let p1 = collab(hazard(l.socialisation, dt));
-        let p2 = collab(hazard(l.code_learning, dt));
         let max_staff = (0..w.n_schools).map(|s| w.staff(s)).max().unwrap_or(1);
-        let code_table = (0..=max_staff)
-            .map(|k| 1.0 - (1.0 - p2).powi(k as i32))
+        let sets = mix
+            .sets
+            .iter()
+            .map(|l| {
+                let collab = |p: f64| p + l.collaboration * (1.0 - p);
+                let p1 = collab(hazard(l.socialisation, dt));
+                let p2 = collab(hazard(l.code_learning, dt));
+                SetCx {
+                    l: l.clone(),
+                    p1: P16::new(p1),
+                    p2,
+                    p_tinker: hazard(l.tinkering, dt),
+                    ln_keep_tinker: (1.0 - hazard(l.tinkering, dt)).ln(),
+                    code_table: (0..=max_staff)
+                        .map(|k| 1.0 - (1.0 - p2).powi(k as i32))
+                        .collect(),
+                    flags: (0..=st.years + 1).map(|y| year_flags(l, y)).collect(),
+                }
+            })
             .collect();
         let n = w.landscape.n() as u32;
+        let used = |f: &dyn Fn(&Levers) -> bool| {
+            mix.of_authority.iter().any(|&k| f(&mix.sets[k as usize]))
+        };
+        let first = mix.of_authority.first().copied().unwrap_or(0);
         Cx {
             w,
-            l,
             st,
             n,
             mask: low_mask(n),
             dt,
-            p1: P16::new(p1),
-            p2,
-            p_tinker: hazard(l.tinkering, dt),
-            ln_keep_tinker: (1.0 - hazard(l.tinkering, dt)).ln(),
-            code_table,
             scale: st.practice_effect / (1.0 - q0).max(1e-9),
+            sets,
+            uniform: mix
+                .of_authority
+                .iter()
+                .all(|&k| mix.sets[k as usize] == mix.sets[first as usize]),
+            of_authority: mix.of_authority.clone(),
+            any_cascade: used(&|l| l.cascade),
+            any_enquiry: used(&|l| l.enquiry),
+            any_lateral: used(&|l| l.lateral),
+            any_upward: used(&|l| l.upward),
         }
+    }
+
+    /// The lever set of authority `a`.
+    #[inline]
+    fn auth(&self, a: usize) -> &SetCx {
+        &self.sets[self.of_authority[a] as usize]
+    }
+
+    /// The lever set of school `sc`'s authority.
+    #[inline]
+    fn of(&self, sc: usize) -> &SetCx {
+        self.auth(self.w.authority[sc] as usize)
+    }
+
+    /// The levers of school `sc`'s authority.
+    #[inline]
+    fn lv(&self, sc: usize) -> &Levers {
+        &self.of(sc).l
+    }
+
+    /// The conditions of year `y` in school `sc`'s authority.
+    #[inline]
+    fn flags(&self, sc: usize, y: u32) -> YearFlags {
+        self.of(sc).flags[y as usize]
+    }
+
+    /// Whether the lateral exchange runs on the tie between `a` and `b`:
+    /// both schools' authorities must run it.
+    #[inline]
+    fn tie_active(&self, a: usize, b: usize) -> bool {
+        self.lv(a).lateral && self.lv(b).lateral
+    }
+
+    /// Mean over schools of a per-lever-set value (the value itself when
+    /// every authority runs the same levers).
+    fn school_mean(&self, f: impl Fn(&Levers) -> f64) -> f64 {
+        if self.uniform {
+            return f(&self.sets[self.of_authority.first().copied().unwrap_or(0) as usize].l);
+        }
+        let ns = self.w.n_schools;
+        (0..ns).map(|sc| f(self.lv(sc))).sum::<f64>() / ns as f64
     }
 }
 
@@ -275,11 +397,12 @@ impl State {
             adopt_flag: vec![0; w.network.edges.len()],
             prog_def: vec![0; w.n_authorities],
             prog_val: vec![0; w.n_authorities],
-            initiatives_issued: 0,
-            arrived_this_year: 0,
+            issued: vec![0; w.n_authorities],
+            arrived: vec![0; w.n_authorities],
             q0: f64::NAN,
+            q0_school: vec![f64::NAN; s],
+            q_withdrawn: vec![f64::NAN; s],
             year0_majority: vec![0; w.n_authorities],
-            q_at_withdrawal: f64::NAN,
             findings: Vec::new(),
             team: Vec::new(),
             eff: vec![0; s],
@@ -332,6 +455,10 @@ pub struct RunRecord {
     /// `(steps + 1) x N_IND` indicators, row-major, row i = step i (row 0 = year 0).
     pub rows: Vec<f64>,
     pub per_school: Vec<SchoolRow>,
+    /// `(years + 1) x sets`: mean attainment of the schools of each lever
+    /// set of the strategy's [`Mix`] at year 0 and each year end, row-major
+    /// by year (NaN for a set no authority runs).
+    pub groups: Vec<f64>,
 }
 
 /// Burn-in: run status-quo dynamics for `burn_in_years`, then fix year 0
@@ -339,23 +466,21 @@ pub struct RunRecord {
 /// starting state of every strategy.
 pub fn burn_in(w: &World, burn: &Levers, st: &Settings) -> State {
     let mut s = State::initial(w);
-    let cx = Cx::new(w, burn, st, 0.5);
+    let cx = Cx::new(w, &Mix::uniform(burn, w.n_authorities), st, 0.5);
     let spy = st.steps_per_year;
-    let flags = YearFlags {
-        pressure: burn.pressure,
-        funded: true,
-        cascade_active: false,
-    };
+    // Burn-in runs under the conditions of year 0: burn's pressure, funded,
+    // no cascade.
     for y in 0..st.burn_in_years {
         for k in 0..spy {
             let abs = (y * spy + k) as u64;
-            within_pass(&mut s, &cx, abs, flags, false);
+            within_pass(&mut s, &cx, abs, 0, false);
         }
-        year_end_common(&mut s, &cx, y as u64, flags, false);
+        year_end_common(&mut s, &cx, y as u64);
     }
     // Year 0.
-    within_pass(&mut s, &cx, u64::MAX - 1, flags, false);
+    within_pass(&mut s, &cx, u64::MAX - 1, 0, false);
     s.q0 = s.quality.iter().sum::<f64>() / w.n_schools as f64;
+    s.q0_school.copy_from_slice(&s.quality);
     let q0 = s.q0;
     for i in 0..w.n_schools {
         s.attainment[i] = potential(w, st, q0, i, s.quality[i]);
@@ -396,13 +521,45 @@ pub struct Run<'a> {
     steps: usize,
     rows: Vec<f64>,
     per_school: Vec<SchoolRow>,
+    groups: Vec<f64>,
+}
+
+/// Append the mean attainment of each lever set's schools.
+fn record_groups(s: &State, cx: &Cx, out: &mut Vec<f64>) {
+    let w = cx.w;
+    let k = cx.sets.len();
+    let start = out.len();
+    out.resize(start + 2 * k, 0.0);
+    for sc in 0..w.n_schools {
+        let set = cx.of_authority[w.authority[sc] as usize] as usize;
+        out[start + 2 * set] += s.attainment[sc];
+        out[start + 2 * set + 1] += 1.0;
+    }
+    for j in 0..k {
+        let n = out[start + 2 * j + 1];
+        out[start + j] = if n > 0.0 {
+            out[start + 2 * j] / n
+        } else {
+            f64::NAN
+        };
+    }
+    out.truncate(start + k);
 }
 
 impl<'a> Run<'a> {
-    /// Start a run from the shared year-0 state.
-    pub fn new(w: &'a World, start: &State, l: &'a Levers, st: &'a Settings) -> Run<'a> {
+    /// Start a run from the shared year-0 state, every authority running `l`.
+    pub fn new(w: &'a World, start: &State, l: &Levers, st: &'a Settings) -> Run<'a> {
+        Run::with_mix(w, start, &Mix::uniform(l, w.n_authorities), st)
+    }
+
+    /// Start a run from the shared year-0 state, each authority running
+    /// its own levers.
+    ///
+    /// # Panics
+    /// If `mix` does not give a lever set for each of the world's authorities.
+    pub fn with_mix(w: &'a World, start: &State, mix: &Mix, st: &'a Settings) -> Run<'a> {
         let mut s = start.clone();
-        let cx = Cx::new(w, l, st, s.q0);
+        let cx = Cx::new(w, mix, st, s.q0);
         init_strategy(&mut s, &cx);
         let steps = (st.years * st.steps_per_year) as usize;
         let mut rows = vec![0.0; (steps + 1) * N_IND];
@@ -412,6 +569,8 @@ impl<'a> Run<'a> {
             per_school.reserve((steps + 1) * w.n_schools);
             push_school_rows(&s, 0, &mut per_school);
         }
+        let mut groups = Vec::with_capacity((st.years as usize + 1) * cx.sets.len() * 2);
+        record_groups(&s, &cx, &mut groups);
         Run {
             s,
             cx,
@@ -419,6 +578,7 @@ impl<'a> Run<'a> {
             steps,
             rows,
             per_school,
+            groups,
         }
     }
 
@@ -439,36 +599,38 @@ impl<'a> Run<'a> {
             return false;
         }
         let (cx, s) = (&self.cx, &mut self.s);
-        let (st, l, w) = (cx.st, cx.l, cx.w);
+        let (st, w) = (cx.st, cx.w);
         let spy = st.steps_per_year as usize;
         let t = self.t;
         let y = (t / spy) as u32 + 1;
-        let flags = year_flags(l, y);
         if t.is_multiple_of(spy) {
-            s.arrived_this_year = 0;
+            s.arrived.iter_mut().for_each(|k| *k = 0);
         }
         let abs = (st.burn_in_years as usize * spy + t) as u64;
         s.act = Activity::default();
-        step(s, cx, t as u64, abs, flags);
+        step(s, cx, t as u64, abs, y);
         let row = t + 1;
         let rows = &mut self.rows[row * N_IND..(row + 1) * N_IND];
         record(s, cx, (row / spy) as u32, rows);
         if row.is_multiple_of(spy) {
             let ykey = (st.burn_in_years + y) as u64;
-            year_end(s, cx, ykey, flags);
-            if l.withdraw_year > 0 && y == l.withdraw_year {
-                s.q_at_withdrawal = mean(&s.quality);
+            year_end(s, cx, ykey, y);
+            for sc in 0..w.n_schools {
+                let wy = cx.lv(sc).withdraw_year;
+                if wy > 0 && y == wy {
+                    s.q_withdrawn[sc] = s.quality[sc];
+                }
             }
             // Year-end changes (turnover, ownership...) show in the year's
             // last row; its activity counts stay those of the step.
             let keep: [f64; 9] = activity_slice(rows);
             record(s, cx, y, rows);
             restore_activity(rows, keep);
+            record_groups(s, cx, &mut self.groups);
         }
         if st.per_school {
             push_school_rows(s, row as u32, &mut self.per_school);
         }
-        let _ = w;
         self.t += 1;
         true
     }
@@ -478,13 +640,21 @@ impl<'a> Run<'a> {
         RunRecord {
             rows: self.rows,
             per_school: self.per_school,
+            groups: self.groups,
         }
     }
 }
 
-/// Run one strategy from the shared year-0 state to the end.
+/// Run one strategy from the shared year-0 state to the end, every
+/// authority running `l`.
 pub fn run_strategy(w: &World, start: &State, l: &Levers, st: &Settings) -> RunRecord {
-    let mut run = Run::new(w, start, l, st);
+    run_mix(w, start, &Mix::uniform(l, w.n_authorities), st)
+}
+
+/// Run one strategy from the shared year-0 state to the end, each
+/// authority running its own levers.
+pub fn run_mix(w: &World, start: &State, mix: &Mix, st: &Settings) -> RunRecord {
+    let mut run = Run::with_mix(w, start, mix, st);
     while run.step() {}
     run.finish()
 }
@@ -537,18 +707,40 @@ fn year_flags(l: &Levers, y: u32) -> YearFlags {
 
 /// Strategy-specific initialisation at year 0.
 fn init_strategy(s: &mut State, cx: &Cx) {
-    let (w, l) = (cx.w, cx.l);
+    let w = cx.w;
     // Benchmarks from the year-0 publication, as this strategy compares.
-    update_bench(s, w, l);
+    update_bench(s, cx);
     // Scratch sized up front, so steps do not allocate.
     let max_staff = (0..w.n_schools).map(|i| w.staff(i)).max().unwrap_or(0);
     s.team.reserve(max_staff);
-    let per_step = (l.projects_per_year / cx.st.steps_per_year as f64).ceil() as usize + 1;
+    let projects = cx
+        .sets
+        .iter()
+        .map(|k| k.l.projects_per_year)
+        .fold(0.0, f64::max);
+    let per_step = (projects / cx.st.steps_per_year as f64).ceil() as usize + 1;
     s.findings.reserve(w.n_schools * per_step * 2);
-    // Exchange network: the school network, or the beacon structure.
-    if l.lateral && l.beacons > 0 {
+    // Exchange network: the school network, or the beacon structure in the
+    // authorities that choose beacons (their own ties, and their ties to
+    // other authorities, give way to it).
+    let beacons = |a: usize| {
+        let l = &cx.auth(a).l;
+        l.lateral && l.beacons > 0
+    };
+    if (0..w.n_authorities).any(beacons) {
         let mut edges = Vec::new();
+        for &(i, j) in &s.net.edges {
+            if !beacons(w.authority[i as usize] as usize)
+                && !beacons(w.authority[j as usize] as usize)
+            {
+                edges.push((i, j));
+            }
+        }
         for a in 0..w.n_authorities {
+            if !beacons(a) {
+                continue;
+            }
+            let l = &cx.auth(a).l;
             let mut m: Vec<u32> = w.members(a).to_vec();
             m.sort_by(|&i, &j| {
                 s.bench[j as usize]
@@ -579,13 +771,19 @@ fn init_strategy(s: &mut State, cx: &Cx) {
         .net
         .initial_trust
         .iter()
-        .map(|t| t.unwrap_or(l.trust_init))
+        .zip(&s.net.edges)
+        .map(|(t, &(i, j))| {
+            t.unwrap_or_else(|| 0.5 * (cx.lv(i as usize).trust_init + cx.lv(j as usize).trust_init))
+        })
         .collect();
     s.adopt_flag = vec![0; s.net.edges.len()];
-    s.centre_trust.iter_mut().for_each(|t| *t = l.centre_trust);
+    for sc in 0..w.n_schools {
+        s.centre_trust[sc] = cx.lv(sc).centre_trust;
+    }
     // Programme design by each centre.
-    if l.cascade {
-        for a in 0..w.n_authorities {
+    for a in 0..w.n_authorities {
+        let l = &cx.auth(a).l;
+        if l.cascade {
             let mut r = stream(w.seed, w.replicate, entity::centre(a), Purpose::Design, 0);
             let val = match l.design.as_str() {
                 "random" => r.next_u64() & cx.mask,
@@ -595,70 +793,78 @@ fn init_strategy(s: &mut State, cx: &Cx) {
             s.prog_val[a] = val;
         }
     }
-    if l.enquiry {
+    if cx.any_enquiry {
         choose_focus(s, cx, 0);
     }
 }
 
 /// One step: cascade, enquiry, lateral exchange, publication, then the
 /// school-local pass (within-school learning, reversion, attainment).
-fn step(s: &mut State, cx: &Cx, t: u64, abs: u64, f: YearFlags) {
+fn step(s: &mut State, cx: &Cx, t: u64, abs: u64, y: u32) {
     s.pub_draws.iter_mut().for_each(|k| *k = 0);
-    if f.cascade_active {
-        cascade_phase(s, cx, t, f);
+    if cx.any_cascade {
+        cascade_phase(s, cx, t, y);
     }
-    if cx.l.enquiry {
-        enquiry_phase(s, cx, abs, f);
+    if cx.any_enquiry {
+        enquiry_phase(s, cx, abs, y);
     }
-    if cx.l.lateral {
-        lateral_phase(s, cx, abs, f);
+    if cx.any_lateral {
+        lateral_phase(s, cx, abs, y);
     }
-    if cx.l.upward {
+    if cx.any_upward {
         publication_phase(s, cx, abs);
     } else {
         s.findings.clear();
     }
-    within_pass(s, cx, abs, f, true);
+    within_pass(s, cx, abs, y, true);
 }
 
 // ---------------------------------------------------------------- cascade
 
-fn cascade_phase(s: &mut State, cx: &Cx, t: u64, f: YearFlags) {
-    let (w, l) = (cx.w, cx.l);
+fn cascade_phase(s: &mut State, cx: &Cx, t: u64, y: u32) {
+    let w = cx.w;
     let spy = cx.st.steps_per_year as f64;
-    let due = ((t + 1) as f64 * l.initiatives_per_year / spy - 1e-9).ceil()
-        - (t as f64 * l.initiatives_per_year / spy - 1e-9).ceil();
-    let due = due.max(0.0) as u64;
-    let fid_loss = P16::new(1.0 - l.fidelity);
-    let comply_p = l.compliance + (1.0 - l.compliance) * f.pressure;
-    for _ in 0..due {
-        let g = s.initiatives_issued;
-        s.initiatives_issued += 1;
-        s.arrived_this_year += 1;
-        let overload = if (s.arrived_this_year as f64) > l.overload_limit {
-            l.overload_limit / s.arrived_this_year as f64
-        } else {
-            1.0
-        };
-        let enact = P16::new(l.enactment * overload);
-        // National tiers above the authority (tiers > 4), shared by all.
-        let mut nat_corrupt = 0u64;
-        let mut nat_vals = 0u64;
-        if l.tiers > 4 {
-            let mut r = stream(
-                w.seed,
-                w.replicate,
-                entity::WORLD,
-                Purpose::CascadeTransmission,
-                g,
-            );
-            for _ in 4..l.tiers {
-                let c = bernoulli_mask(&mut r, fid_loss, cx.mask);
-                nat_vals = (nat_vals & !c) | (r.next_u64() & c);
-                nat_corrupt |= c;
-            }
+    // Authority by authority: each issues its own initiatives (the g-th
+    // initiative of every authority shares the national tiers' draws).
+    for a in 0..w.n_authorities {
+        let set = cx.auth(a);
+        let (l, f) = (&set.l, set.flags[y as usize]);
+        if !f.cascade_active {
+            continue;
         }
-        for a in 0..w.n_authorities {
+        let due = ((t + 1) as f64 * l.initiatives_per_year / spy - 1e-9).ceil()
+            - (t as f64 * l.initiatives_per_year / spy - 1e-9).ceil();
+        let due = due.max(0.0) as u64;
+        let fid_loss = P16::new(1.0 - l.fidelity);
+        let comply_p = l.compliance + (1.0 - l.compliance) * f.pressure;
+        for _ in 0..due {
+            let g = s.issued[a];
+            s.issued[a] += 1;
+            s.arrived[a] += 1;
+            let arrived = s.arrived[a] as f64;
+            let overload = if arrived > l.overload_limit {
+                l.overload_limit / arrived
+            } else {
+                1.0
+            };
+            let enact = P16::new(l.enactment * overload);
+            // National tiers above the authority (tiers > 4).
+            let mut nat_corrupt = 0u64;
+            let mut nat_vals = 0u64;
+            if l.tiers > 4 {
+                let mut r = stream(
+                    w.seed,
+                    w.replicate,
+                    entity::WORLD,
+                    Purpose::CascadeTransmission,
+                    g,
+                );
+                for _ in 4..l.tiers {
+                    let c = bernoulli_mask(&mut r, fid_loss, cx.mask);
+                    nat_vals = (nat_vals & !c) | (r.next_u64() & c);
+                    nat_corrupt |= c;
+                }
+            }
             let def = s.prog_def[a];
             let nd = def.count_ones();
             if nd == 0 {
@@ -719,7 +925,7 @@ fn deliver(
     enact: P16,
     fid_loss: P16,
 ) {
-    let (w, l) = (cx.w, cx.l);
+    let (w, l) = (cx.w, cx.lv(sc));
     let mut r = stream(w.seed, w.replicate, sc as u64, Purpose::Cascade, g);
     // School hand-over.
     let c = bernoulli_mask(&mut r, fid_loss, m);
@@ -754,11 +960,15 @@ fn deliver(
 
 // ---------------------------------------------------------------- enquiry
 
-fn enquiry_phase(s: &mut State, cx: &Cx, abs: u64, f: YearFlags) {
-    let (w, l) = (cx.w, cx.l);
-    let per_step = l.projects_per_year * cx.dt;
-    let fs = l.focus_size.min(cx.n);
+fn enquiry_phase(s: &mut State, cx: &Cx, abs: u64, y: u32) {
+    let w = cx.w;
     for sc in 0..w.n_schools {
+        let (l, f) = (cx.lv(sc), cx.flags(sc, y));
+        if !l.enquiry {
+            continue;
+        }
+        let per_step = l.projects_per_year * cx.dt;
+        let fs = l.focus_size.min(cx.n);
         let mut r = stream(w.seed, w.replicate, sc as u64, Purpose::Enquiry, abs);
         let rate = if f.funded {
             per_step
@@ -840,7 +1050,7 @@ fn trial(
     vals: Option<u64>,
     r: &mut StreamRng,
 ) -> bool {
-    let (w, l) = (cx.w, cx.l);
+    let (w, l) = (cx.w, cx.lv(sc));
     let (lo, hi) = (w.offsets[sc] as usize, w.offsets[sc + 1] as usize);
     s.team.clear();
     for t in lo..hi {
@@ -906,13 +1116,17 @@ fn trial(
 }
 
 fn choose_focus(s: &mut State, cx: &Cx, year: u64) {
-    let (w, l) = (cx.w, cx.l);
-    let fs = l.focus_size.min(cx.n).max(1);
-    let nb = cx.n.div_ceil(fs);
+    let w = cx.w;
     for sc in 0..w.n_schools {
         s.eff[sc] = (s.code_val[sc] & s.code_def[sc]) | (s.majority[sc] & !s.code_def[sc]);
     }
     for a in 0..w.n_authorities {
+        let l = &cx.auth(a).l;
+        if !l.enquiry {
+            continue;
+        }
+        let fs = l.focus_size.min(cx.n).max(1);
+        let nb = cx.n.div_ceil(fs);
         // The authority's best school is visible through published findings.
         let best = w
             .members(a)
@@ -948,7 +1162,7 @@ fn choose_focus(s: &mut State, cx: &Cx, year: u64) {
                 let mut score = 0u32;
                 if l.lateral {
                     for (nb_i, _) in s.net.neighbours(sc) {
-                        if s.bench[nb_i as usize] > my_bench {
+                        if cx.lv(nb_i as usize).lateral && s.bench[nb_i as usize] > my_bench {
                             score += ((mine ^ s.eff[nb_i as usize]) & bm).count_ones();
                         }
                     }
@@ -981,22 +1195,30 @@ fn choose_focus(s: &mut State, cx: &Cx, year: u64) {
 
 // ---------------------------------------------------------------- lateral
 
-fn lateral_phase(s: &mut State, cx: &Cx, abs: u64, f: YearFlags) {
-    let (w, l) = (cx.w, cx.l);
+fn lateral_phase(s: &mut State, cx: &Cx, abs: u64, y: u32) {
+    let w = cx.w;
     for sc in 0..w.n_schools {
         s.eff[sc] = (s.code_val[sc] & s.code_def[sc]) | (s.majority[sc] & !s.code_def[sc]);
     }
-    let imit = P16::new(l.imitation);
     let mut r = stream(w.seed, w.replicate, entity::WORLD, Purpose::Meetings, abs);
     for e in 0..s.net.edges.len() {
         let (a, b) = s.net.edges[e];
         let (a, b) = (a as usize, b as usize);
-        let fund = if f.funded {
-            1.0
-        } else {
-            0.5 * (s.ownership[a] + s.ownership[b])
+        if !cx.tie_active(a, b) {
+            continue;
+        }
+        // Each end meets on its authority's funding (or, unfunded, on its
+        // ownership); the tie meets at the rate of the less willing end.
+        let end_fund = |i: usize| {
+            if cx.flags(i, y).funded {
+                1.0
+            } else {
+                s.ownership[i]
+            }
         };
-        let p = hazard(l.meetings_per_year * s.trust[e] * fund, cx.dt);
+        let fund = 0.5 * (end_fund(a) + end_fund(b));
+        let rate = cx.lv(a).meetings_per_year.min(cx.lv(b).meetings_per_year);
+        let p = hazard(rate * s.trust[e] * fund, cx.dt);
         if r.random::<f64>() >= p {
             continue;
         }
@@ -1013,6 +1235,9 @@ fn lateral_phase(s: &mut State, cx: &Cx, abs: u64, f: YearFlags) {
         if r.random::<f64>() >= 0.5 + 0.5 * s.capacity[lo] {
             continue;
         }
+        // What is learnt follows the learner's authority.
+        let l = cx.lv(lo);
+        let imit = P16::new(l.imitation);
         let m = bernoulli_mask(&mut r, imit, (s.eff[lo] ^ s.eff[hi]) & cx.mask);
         if m == 0 {
             continue;
@@ -1057,7 +1282,7 @@ fn publication_phase(s: &mut State, cx: &Cx, abs: u64) {
         }
         for mi in w.auth_offsets[a as usize] as usize..w.auth_offsets[a as usize + 1] as usize {
             let sc = w.auth_members[mi] as usize;
-            let p = cx.l.advice_uptake * s.centre_trust[sc];
+            let p = cx.lv(sc).advice_uptake * s.centre_trust[sc];
             if p <= 0.0 {
                 continue;
             }
@@ -1161,7 +1386,8 @@ struct PassIn<'a> {
     ownership: &'a [f64],
     q0: f64,
     abs: u64,
-    pressure: f64,
+    /// The year whose conditions apply (0 in burn-in).
+    year: u32,
     attain: bool,
 }
 
@@ -1184,7 +1410,7 @@ fn par_blocks(b: Block, cx: &Cx, pin: &PassIn) {
 
 /// Within-school learning, reversion, quality and attainment of every
 /// school (in parallel over schools; each school has its own streams).
-fn within_pass(s: &mut State, cx: &Cx, abs: u64, f: YearFlags, attain: bool) {
+fn within_pass(s: &mut State, cx: &Cx, abs: u64, year: u32, attain: bool) {
     let q0 = s.q0;
     let pin = PassIn {
         landscape: &s.landscape,
@@ -1192,7 +1418,7 @@ fn within_pass(s: &mut State, cx: &Cx, abs: u64, f: YearFlags, attain: bool) {
         ownership: &s.ownership,
         q0,
         abs,
-        pressure: f.pressure,
+        year,
         attain,
     };
     let b = Block {
@@ -1216,7 +1442,9 @@ fn within_pass(s: &mut State, cx: &Cx, abs: u64, f: YearFlags, attain: bool) {
 }
 
 fn school_pass(b: &mut Block, sc: usize, cx: &Cx, pin: &PassIn) {
-    let (w, l) = (cx.w, cx.l);
+    let w = cx.w;
+    let set = cx.of(sc);
+    let l = &set.l;
     let i = sc - b.s0;
     let lo = w.offsets[sc] as usize - b.t0;
     let hi = w.offsets[sc + 1] as usize - b.t0;
@@ -1251,7 +1479,7 @@ fn school_pass(b: &mut Block, sc: usize, cx: &Cx, pin: &PassIn) {
     let mut new_def = old_def;
     let mut new_val = old_val;
     let held = b.decided[i] | b.code_mand[i];
-    if sup > 0 && cx.p2 > 0.0 {
+    if sup > 0 && set.p2 > 0.0 {
         for (d, &o) in ones.iter().enumerate().take(n as usize) {
             if held >> d & 1 == 1 {
                 continue;
@@ -1264,7 +1492,7 @@ fn school_pass(b: &mut Block, sc: usize, cx: &Cx, pin: &PassIn) {
             let maj = (o > z) as u64;
             let bit = 1u64 << d;
             if old_def & bit == 0 || (old_val >> d & 1) != maj {
-                let p = cx.code_table[k.min(cx.code_table.len() - 1)];
+                let p = set.code_table[k.min(set.code_table.len() - 1)];
                 if r.random::<f64>() < p {
                     new_def |= bit;
                     new_val = (new_val & !bit) | (maj << d);
@@ -1277,7 +1505,7 @@ fn school_pass(b: &mut Block, sc: usize, cx: &Cx, pin: &PassIn) {
     for t in lo..hi {
         let diff = (b.practice[t] ^ old_val) & old_def & cx.mask;
         if diff != 0 {
-            b.practice[t] ^= bernoulli_mask(&mut rs, cx.p1, diff);
+            b.practice[t] ^= bernoulli_mask(&mut rs, set.p1, diff);
         }
     }
     let changed = (new_val ^ old_val) & old_def;
@@ -1291,10 +1519,10 @@ fn school_pass(b: &mut Block, sc: usize, cx: &Cx, pin: &PassIn) {
         }
     }
     // Tinkering.
-    if cx.p_tinker > 0.0 {
+    if set.p_tinker > 0.0 {
         // Geometric skipping: one draw per tinkering teacher, not per teacher.
         let mut rt = stream(seed, rep, sc as u64, Purpose::Tinkering, pin.abs);
-        let mut t = lo + geometric_skip(&mut rt, cx.ln_keep_tinker);
+        let mut t = lo + geometric_skip(&mut rt, set.ln_keep_tinker);
         while t < hi {
             let d = rt.random_range(0..n);
             let x = b.practice[t];
@@ -1305,13 +1533,14 @@ fn school_pass(b: &mut Block, sc: usize, cx: &Cx, pin: &PassIn) {
                 b.practice[t] = x2;
                 b.pending[t] &= !(1 << d);
             }
-            t += 1 + geometric_skip(&mut rt, cx.ln_keep_tinker);
+            t += 1 + geometric_skip(&mut rt, set.ln_keep_tinker);
         }
     }
     // Reversion of mandated, unowned practice.
     b.rev[i] = 0;
     if l.cascade {
-        let rate = l.reversion * (1.0 - pin.ownership[sc]) * (1.0 - pin.pressure);
+        let pressure = set.flags[pin.year as usize].pressure;
+        let rate = l.reversion * (1.0 - pin.ownership[sc]) * (1.0 - pressure);
         let p = P16::new(hazard(rate, cx.dt));
         if !p.is_zero() {
             let mut rr = stream(seed, rep, sc as u64, Purpose::Reversion, pin.abs);
@@ -1382,11 +1611,13 @@ fn publish_results(s: &mut State, w: &World, ykey: u64) {
     s.n_published += 1;
 }
 
-fn update_bench(s: &mut State, w: &World, l: &Levers) {
-    let k = (l.benchmark_years as usize)
-        .min(s.n_published as usize)
-        .min(HIST);
+fn update_bench(s: &mut State, cx: &Cx) {
+    let w = cx.w;
     for sc in 0..w.n_schools {
+        let l = cx.lv(sc);
+        let k = (l.benchmark_years as usize)
+            .min(s.n_published as usize)
+            .min(HIST);
         let mut sum = 0.0;
         for j in 0..k {
             let idx = (s.n_published as usize - 1 - j) % HIST;
@@ -1398,15 +1629,17 @@ fn update_bench(s: &mut State, w: &World, l: &Levers) {
 }
 
 /// Year-end steps that run in burn-in as well.
-fn year_end_common(s: &mut State, cx: &Cx, ykey: u64, _f: YearFlags, main: bool) {
-    let (w, l) = (cx.w, cx.l);
+fn year_end_common(s: &mut State, cx: &Cx, ykey: u64) {
+    let w = cx.w;
     // CPD.
-    let cpd = (l.cpd_effect * l.cpd_hours / 35.0).min(1.0);
-    for c in s.capacity.iter_mut() {
-        *c += cpd * (1.0 - *c);
+    for sc in 0..w.n_schools {
+        let l = cx.lv(sc);
+        let cpd = (l.cpd_effect * l.cpd_hours / 35.0).min(1.0);
+        s.capacity[sc] += cpd * (1.0 - s.capacity[sc]);
     }
     // Turnover.
     for sc in 0..w.n_schools {
+        let l = cx.lv(sc);
         let mut r = stream(
             w.seed,
             w.replicate,
@@ -1448,15 +1681,14 @@ fn year_end_common(s: &mut State, cx: &Cx, ykey: u64, _f: YearFlags, main: bool)
             }
         }
     }
-    let _ = main;
 }
 
-fn year_end(s: &mut State, cx: &Cx, ykey: u64, f: YearFlags) {
-    let (w, l) = (cx.w, cx.l);
+fn year_end(s: &mut State, cx: &Cx, ykey: u64, y: u32) {
+    let w = cx.w;
     publish_results(s, w, ykey);
-    update_bench(s, w, l);
-    // Trust from the adoptions of the year.
-    if l.lateral {
+    update_bench(s, cx);
+    // Trust from the adoptions of the year (at the adopter's rate).
+    if cx.any_lateral {
         for e in 0..s.net.edges.len() {
             let flag = s.adopt_flag[e];
             if flag == 0 {
@@ -1464,19 +1696,21 @@ fn year_end(s: &mut State, cx: &Cx, ykey: u64, f: YearFlags) {
             }
             let (a, b) = s.net.edges[e];
             let adopter = if flag == 1 { a } else { b } as usize;
+            let gain = cx.lv(adopter).trust_gain;
             let (now, before) = (s.latest_published(adopter), s.previous_published(adopter));
             let t = &mut s.trust[e];
             if now > before {
-                *t += l.trust_gain * (1.0 - *t);
+                *t += gain * (1.0 - *t);
             } else if now < before {
-                *t -= l.trust_gain * *t / 2.0;
+                *t -= gain * *t / 2.0;
             }
             s.adopt_flag[e] = 0;
         }
     }
-    if l.upward {
+    if cx.any_upward {
         for sc in 0..w.n_schools {
-            if !s.advice_taken[sc] {
+            let l = cx.lv(sc);
+            if !l.upward || !s.advice_taken[sc] {
                 continue;
             }
             let (now, before) = (s.latest_published(sc), s.previous_published(sc));
@@ -1490,8 +1724,10 @@ fn year_end(s: &mut State, cx: &Cx, ykey: u64, f: YearFlags) {
         }
     }
     // Upward learning of a learned programme.
-    if l.upward && l.learned() && f.cascade_active {
-        for a in 0..w.n_authorities {
+    for a in 0..w.n_authorities {
+        let set = cx.auth(a);
+        let l = &set.l;
+        if l.upward && l.learned() && set.flags[y as usize].cascade_active {
             let m = w.members(a);
             let avg = m.iter().map(|&i| s.bench[i as usize]).sum::<f64>() / m.len() as f64;
             let mut ones = [0u32; 64];
@@ -1528,22 +1764,31 @@ fn year_end(s: &mut State, cx: &Cx, ykey: u64, f: YearFlags) {
             }
         }
     }
-    year_end_common(s, cx, ykey, f, true);
-    // Trust decay under public accountability (proportional).
-    if l.lateral {
-        let k = 1.0 - l.trust_decay * f.pressure;
-        for t in s.trust.iter_mut() {
-            *t *= k;
+    year_end_common(s, cx, ykey);
+    // Trust decay under public accountability (proportional; on a tie
+    // between authorities, the mean of both ends' decay).
+    if cx.any_lateral {
+        let decay = |i: usize| cx.lv(i).trust_decay * cx.flags(i, y).pressure;
+        for (e, t) in s.trust.iter_mut().enumerate() {
+            let (a, b) = s.net.edges[e];
+            let (a, b) = (a as usize, b as usize);
+            if cx.tie_active(a, b) {
+                *t *= 1.0 - 0.5 * (decay(a) + decay(b));
+            }
         }
     }
-    // Brokerage.
-    if l.lateral && l.brokered_ties_per_year > 0 {
-        let mut pairs = Vec::new();
-        for a in 0..w.n_authorities {
-            let m = w.members(a);
-            if m.len() < 2 {
-                continue;
-            }
+    // Brokerage (within each authority that brokers).
+    let mut pairs = Vec::new();
+    for a in 0..w.n_authorities {
+        let l = &cx.auth(a).l;
+        if !(l.lateral && l.brokered_ties_per_year > 0) {
+            continue;
+        }
+        let m = w.members(a);
+        if m.len() < 2 {
+            continue;
+        }
+        {
             let mut r = stream(
                 w.seed,
                 w.replicate,
@@ -1574,13 +1819,20 @@ fn year_end(s: &mut State, cx: &Cx, ykey: u64, f: YearFlags) {
                 }
             }
         }
-        let added = s.net.add_edges(&pairs);
-        s.trust.extend(std::iter::repeat_n(l.trust_init, added));
-        s.adopt_flag.extend(std::iter::repeat_n(0, added));
+    }
+    if !pairs.is_empty() {
+        let before = s.net.edges.len();
+        s.net.add_edges(&pairs);
+        for e in before..s.net.edges.len() {
+            // A brokered tie joins two schools of the brokering authority.
+            let i = s.net.edges[e].0 as usize;
+            s.trust.push(cx.lv(i).trust_init);
+            s.adopt_flag.push(0);
+        }
     }
     // Ownership of mandated dimensions, at rate o.
-    if l.cascade {
-        for sc in 0..w.n_schools {
+    for sc in 0..w.n_schools {
+        if cx.lv(sc).cascade {
             let mut r = stream(w.seed, w.replicate, sc as u64, Purpose::Owning, ykey);
             let d = bernoulli_mask(&mut r, P16::new(s.ownership[sc]), s.code_mand[sc]);
             s.own_dims(w, sc, d);
@@ -1611,7 +1863,7 @@ fn year_end(s: &mut State, cx: &Cx, ykey: u64, f: YearFlags) {
         s.quality[sc] = q / (hi - lo) as f64;
         s.majority[sc] = majority_of(&cnt, hi - lo, cx.n, s.code_val[sc] & s.code_def[sc]);
     }
-    if l.enquiry {
+    if cx.any_enquiry {
         choose_focus(s, cx, ykey);
     }
 }
@@ -1620,7 +1872,7 @@ fn year_end(s: &mut State, cx: &Cx, ykey: u64, f: YearFlags) {
 
 /// Record the indicators of the state after `year` completed years.
 fn record(s: &mut State, cx: &Cx, year: u32, row: &mut [f64]) {
-    let (w, l) = (cx.w, cx.l);
+    let w = cx.w;
     let ns = w.n_schools;
     let nf = ns as f64;
     let set = |row: &mut [f64], i: Ind, v: f64| row[i as usize] = v;
@@ -1657,24 +1909,30 @@ fn record(s: &mut State, cx: &Cx, year: u32, row: &mut [f64]) {
     set(row, Ind::Diversity, diversity(&s.majority, cx.n));
     set(row, Ind::Capacity, mean(&s.capacity));
     set(row, Ind::Ownership, mean(&s.ownership));
-    set(
-        row,
-        Ind::Trust,
-        if l.lateral && !s.trust.is_empty() {
-            mean(&s.trust)
-        } else {
-            f64::NAN
-        },
-    );
-    set(
-        row,
-        Ind::CentreTrust,
-        if l.upward {
-            mean(&s.centre_trust)
-        } else {
-            f64::NAN
-        },
-    );
+    // Trust over the ties the exchange runs on; centre trust over the
+    // schools whose authority publishes findings.
+    let mut trust = (0.0, 0usize);
+    if cx.any_lateral {
+        for (e, &t) in s.trust.iter().enumerate() {
+            let (a, b) = s.net.edges[e];
+            if cx.tie_active(a as usize, b as usize) {
+                trust.0 += t;
+                trust.1 += 1;
+            }
+        }
+    }
+    let ratio = |(sum, n): (f64, usize)| if n > 0 { sum / n as f64 } else { f64::NAN };
+    set(row, Ind::Trust, ratio(trust));
+    let mut ctrust = (0.0, 0usize);
+    if cx.any_upward {
+        for (sc, &t) in s.centre_trust.iter().enumerate() {
+            if cx.lv(sc).upward {
+                ctrust.0 += t;
+                ctrust.1 += 1;
+            }
+        }
+    }
+    set(row, Ind::CentreTrust, ratio(ctrust));
     let defined: u32 = s.code_def.iter().map(|d| d.count_ones()).sum();
     let mand: u32 = s.code_mand.iter().map(|d| d.count_ones()).sum();
     set(row, Ind::Mandated, mand as f64 / (nf * cx.n as f64));
@@ -1694,11 +1952,26 @@ fn record(s: &mut State, cx: &Cx, year: u32, row: &mut [f64]) {
     );
     set(row, Ind::FindingsTakenUp, a.findings_taken_up as f64 / nf);
     set(row, Ind::Depth, qm - s.q0);
-    let sus = if s.q_at_withdrawal.is_finite()
-        && (s.q_at_withdrawal - s.q0) > MIN_GAIN_FOR_SUSTAINABILITY
-        && year >= l.withdraw_year + cx.st.sustain_years
-    {
-        (qm - s.q0) / (s.q_at_withdrawal - s.q0)
+    // Sustainability over the schools whose authority withdrew support at
+    // least sustain_years ago.
+    let (mut now, mut at0, mut atw, mut k) = (0.0, 0.0, 0.0, 0usize);
+    for sc in 0..ns {
+        let wy = cx.lv(sc).withdraw_year;
+        if s.q_withdrawn[sc].is_finite() && year >= wy + cx.st.sustain_years {
+            now += s.quality[sc];
+            at0 += s.q0_school[sc];
+            atw += s.q_withdrawn[sc];
+            k += 1;
+        }
+    }
+    let sus = if k > 0 {
+        let kf = k as f64;
+        let (now, at0, atw) = (now / kf, at0 / kf, atw / kf);
+        if atw - at0 > MIN_GAIN_FOR_SUSTAINABILITY {
+            (now - at0) / (atw - at0)
+        } else {
+            f64::NAN
+        }
     } else {
         f64::NAN
     };
@@ -1717,11 +1990,12 @@ fn record(s: &mut State, cx: &Cx, year: u32, row: &mut [f64]) {
         vision += agree as f64 / ((hi - lo) as f64 * cx.n as f64);
     }
     set(row, Ind::SloVision, vision / nf);
-    let cpd = (l.cpd_hours / 35.0).min(1.0);
+    let cpd = cx.school_mean(|l| (l.cpd_hours / 35.0).min(1.0));
     set(row, Ind::SloContinuous, 0.5 * cpd + 0.5 * mean(&s.capacity));
-    let collab = |p: f64| p + l.collaboration * (1.0 - p);
-    let team =
-        0.5 * collab(hazard(l.socialisation, 1.0)) + 0.5 * collab(hazard(l.code_learning, 1.0));
+    let team = cx.school_mean(|l| {
+        let collab = |p: f64| p + l.collaboration * (1.0 - p);
+        0.5 * collab(hazard(l.socialisation, 1.0)) + 0.5 * collab(hazard(l.code_learning, 1.0))
+    });
     set(row, Ind::SloTeam, team);
     set(
         row,
@@ -1745,9 +2019,11 @@ fn record(s: &mut State, cx: &Cx, year: u32, row: &mut [f64]) {
     for sc in 0..ns {
         let mut tsum = 0.0;
         let mut deg = 0;
-        for (_, e) in s.net.neighbours(sc) {
-            tsum += s.trust[e as usize];
-            deg += 1;
+        for (j, e) in s.net.neighbours(sc) {
+            if cx.tie_active(sc, j as usize) {
+                tsum += s.trust[e as usize];
+                deg += 1;
+            }
         }
         let tr = if deg > 0 { tsum / deg as f64 } else { 0.0 };
         ext += (s.last_meetings[sc] as f64 * tr / 6.0).min(1.0);
@@ -1755,7 +2031,7 @@ fn record(s: &mut State, cx: &Cx, year: u32, row: &mut [f64]) {
     set(
         row,
         Ind::SloExternal,
-        if l.lateral { ext / nf } else { 0.0 },
+        if cx.any_lateral { ext / nf } else { 0.0 },
     );
     set(
         row,

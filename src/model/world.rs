@@ -29,7 +29,11 @@ pub struct World {
     pub landscape: Landscape,
     pub n_schools: usize,
     pub n_authorities: usize,
+    /// Authority of each school (an index into `auth_names`).
     pub authority: Vec<u32>,
+    /// Name of each authority: from the schools file's `authority` column,
+    /// else `1`, `2`, ... (what a scenario's `[[strategy.authority]]` lists).
+    pub auth_names: Vec<String>,
     pub context: Vec<u32>,
     pub intake: Vec<f64>,
     pub cohort: Vec<f64>,
@@ -384,6 +388,7 @@ pub fn build_world(inp: &WorldInputs) -> Result<World, WorldError> {
         n_schools: n,
         n_authorities: n_auth,
         authority,
+        auth_names,
         context,
         intake,
         cohort,

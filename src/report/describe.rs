@@ -119,17 +119,84 @@ pub fn strategy_words(st: &StrategySpec) -> String {
     strategy_parts(st).join(" ")
 }
 
-/// [`strategy_words`] as separate sentences: the preset first, then one per
-/// mechanism, the schedule, and other changed levers.
-pub fn strategy_parts(st: &StrategySpec) -> Vec<String> {
-    let l = &st.levers;
-    let mut parts: Vec<String> = Vec::new();
-    let preset = PRESETS
+/// What a preset is, in words.
+fn preset_words(name: &str) -> &'static str {
+    PRESETS
         .iter()
-        .find(|(p, _)| *p == st.preset)
+        .find(|(p, _)| *p == name)
         .map(|(_, d)| *d)
-        .unwrap_or("");
-    parts.push(format!("Built on the {} preset ({preset}).", st.preset));
+        .unwrap_or("")
+}
+
+/// [`strategy_words`] as separate sentences: the preset first, then one per
+/// mechanism, the schedule, and other changed levers; then one per group of
+/// authorities that runs levers of its own.
+pub fn strategy_parts(st: &StrategySpec) -> Vec<String> {
+    let mut parts: Vec<String> = Vec::new();
+    parts.push(format!(
+        "Built on the {} preset ({}).",
+        st.preset,
+        preset_words(&st.preset)
+    ));
+    parts.extend(lever_parts(&st.levers));
+    for g in &st.groups {
+        let who = if g.named {
+            format!("{} ({})", g.name, authority_list(&g.authorities))
+        } else {
+            capitalise(&g.name)
+        };
+        let run = if g.authorities.len() == 1 {
+            "runs"
+        } else {
+            "run"
+        };
+        match &g.preset {
+            Some(p) => parts.push(format!(
+                "{who} {run} the {p} preset instead ({}): {}",
+                preset_words(p),
+                lever_parts(&g.levers).join(" ")
+            )),
+            None => {
+                let d = &st.levers;
+                let changes: Vec<String> = STRATEGY_LEVERS
+                    .iter()
+                    .filter_map(|s| {
+                        let v = g.levers.get(s.key)?;
+                        (Some(&v) != d.get(s.key).as_ref()).then(|| format!("{} {v}", s.key))
+                    })
+                    .collect();
+                if changes.is_empty() {
+                    parts.push(format!("{who} {run} it unchanged."));
+                } else {
+                    parts.push(format!("{who} {run} it with {}.", changes.join(", ")));
+                }
+            }
+        }
+    }
+    parts
+}
+
+/// "authority 3" or "authorities 1, 2 and 5".
+pub fn authority_list(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => format!("authority {one}"),
+        [rest @ .., last] => format!("authorities {} and {last}", rest.join(", ")),
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// One lever set in words: one sentence per mechanism, the schedule, and
+/// other changed levers.
+pub fn lever_parts(l: &Levers) -> Vec<String> {
+    let mut parts: Vec<String> = Vec::new();
 
     if l.cascade {
         let design = match l.design.as_str() {

@@ -195,6 +195,47 @@ pub fn comparison_table(
     h
 }
 
+/// Per strategy with authorities that run levers of their own: each group's
+/// attainment at year 0 and `last`, and its gain, with 95% intervals.
+pub fn group_table(
+    sc: &crate::scenario::Scenario,
+    rows: &[crate::output::GroupRow],
+    last: usize,
+) -> String {
+    let mut h = format!(
+        "<div class=\"tablewrap\"><table><thead><tr><th>Strategy</th><th>Authorities</th><th>Attainment, year 0</th><th>Attainment, year {last}</th><th>Gain by year {last}</th></tr></thead><tbody>"
+    );
+    for r in rows.iter().filter(|r| r.year == last) {
+        let start = rows
+            .iter()
+            .find(|q| q.strategy == r.strategy && q.set == r.set && q.year == 0)
+            .map(|q| q.attainment);
+        let who = if !r.named {
+            esc(&r.name)
+        } else {
+            format!(
+                "{} <span class=\"ci\">({})</span>",
+                esc(&r.name),
+                esc(&crate::report::describe::authority_list(&r.authorities))
+            )
+        };
+        h.push_str(&format!(
+            "<tr><td class=\"who\">{}</td><td>{who}</td>",
+            strategy_label(r.strategy, &sc.strategies[r.strategy].name)
+        ));
+        if let Some(s0) = start {
+            h.push_str(&cell(&s0, None, 1, Some(true)));
+        } else {
+            h.push_str("<td></td>");
+        }
+        h.push_str(&cell(&r.attainment, None, 1, Some(true)));
+        h.push_str(&cell(&r.gain, r.gain_vs_others.as_ref(), 1, Some(true)));
+        h.push_str("</tr>");
+    }
+    h.push_str("</tbody></table></div>");
+    h
+}
+
 fn show(v: &Value) -> String {
     match v {
         Value::Str(s) => s.clone(),
@@ -204,13 +245,14 @@ fn show(v: &Value) -> String {
 
 /// Every strategy lever of every strategy; values that differ from the
 /// defaults highlighted, values of switched-off mechanisms greyed.
-pub fn lever_table(names: &[String], levers: &[&crate::params::Levers]) -> String {
+/// Each column is `(strategy index, heading, levers)`.
+pub fn lever_table(columns: &[(usize, String, &crate::params::Levers)]) -> String {
     let d = crate::params::Levers::default();
     let mut h = String::from(
         "<div class=\"tablewrap\"><table class=\"levers\"><thead><tr><th>Lever</th><th>Default</th>",
     );
-    for (s, n) in names.iter().enumerate() {
-        h.push_str(&format!("<th>{}</th>", strategy_label(s, n)));
+    for (s, n, _) in columns {
+        h.push_str(&format!("<th>{}</th>", strategy_label(*s, n)));
     }
     h.push_str("<th>Meaning</th></tr></thead><tbody>");
     for spec in STRATEGY_LEVERS {
@@ -220,7 +262,7 @@ pub fn lever_table(names: &[String], levers: &[&crate::params::Levers]) -> Strin
             spec.key,
             esc(&def)
         ));
-        for l in levers {
+        for (_, _, l) in columns {
             let v = l.get(spec.key).map(|v| show(&v)).unwrap_or_default();
             let class = if v != def {
                 " changed"

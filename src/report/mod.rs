@@ -196,7 +196,7 @@ fn step_chart(sc: &Scenario, res: &Results, ind: Ind, title: &str, y_label: &str
 fn withdraw_year(sc: &Scenario) -> Option<u32> {
     sc.strategies
         .iter()
-        .map(|s| s.levers.withdraw_year)
+        .map(|s| s.withdraw_year())
         .max()
         .filter(|&w| w > 0)
 }
@@ -343,7 +343,7 @@ fn meaningful(sc: &Scenario) -> (bool, bool) {
 
 /// How the links of strategy `s` relate to the school network.
 fn links_for(sc: &Scenario, s: usize, world: &crate::model::World, r: &replay::Replay) -> Links {
-    if !sc.strategies[s].levers.lateral {
+    if !sc.strategies[s].any(|l| l.lateral) {
         return Links::Unused;
     }
     match &r.edges {
@@ -740,9 +740,9 @@ pub fn write(inp: &ReportInputs) -> Result<Vec<PathBuf>, OutputError> {
         .strategies
         .iter()
         .enumerate()
-        .filter(|(_, st)| st.levers.withdraw_year > 0)
+        .filter(|(_, st)| st.withdraw_year() > 0)
         .map(|(s, st)| {
-            let w = st.levers.withdraw_year;
+            let w = st.withdraw_year();
             let mut at: Vec<u32> = vec![w + sc.run.sustain_years, last];
             at.retain(|&y| y <= last && y > w);
             at.dedup();
@@ -907,6 +907,12 @@ pub fn write(inp: &ReportInputs) -> Result<Vec<PathBuf>, OutputError> {
     ));
     h.push_str("<h3>Attainment over time</h3>");
     h.push_str(&html::comparison_table(&names, &att_cols));
+    let group_rows = crate::output::group_summaries(sc, inp.results);
+    if !group_rows.is_empty() {
+        h.push_str("<h3>Authorities that run levers of their own</h3>");
+        h.push_str("<p>Within a strategy whose authorities do not all run the same levers: the mean attainment of each group's schools and its gain since year 0, each with its 95% interval across replicates. Below each gain, Δ: its difference from the gain of the strategy's other authorities (those in no group), paired by replicate. The groups start from different schools, so compare their gains rather than their levels; groups linked by ties between authorities learn from each other.</p>");
+        h.push_str(&html::group_table(sc, &group_rows, last as usize));
+    }
     let groups = [
         (
             "equity, depth and sustainability",
@@ -951,9 +957,20 @@ pub fn write(inp: &ReportInputs) -> Result<Vec<PathBuf>, OutputError> {
     h.push_str(&net.html);
 
     h.push_str("<h2 id=\"levers\">Every lever</h2>");
-    h.push_str("<p>Every strategy lever of every strategy. Highlighted: a value that differs from the built-in default. Grey: a lever of a mechanism the strategy switches off (it has no effect).</p>");
-    let levers: Vec<&crate::params::Levers> = sc.strategies.iter().map(|s| &s.levers).collect();
-    h.push_str(&html::lever_table(&names, &levers));
+    h.push_str("<p>Every strategy lever of every strategy. Highlighted: a value that differs from the built-in default. Grey: a lever of a mechanism the strategy switches off (it has no effect). A strategy whose authorities run levers of their own has a column for each such group of authorities.</p>");
+    let mut columns: Vec<(usize, String, &crate::params::Levers)> = Vec::new();
+    for (s, st) in sc.strategies.iter().enumerate() {
+        columns.push((s, st.name.clone(), &st.levers));
+        for g in &st.groups {
+            let who = if g.named {
+                format!("{} ({})", g.name, describe::authority_list(&g.authorities))
+            } else {
+                g.name.clone()
+            };
+            columns.push((s, format!("{}: {who}", st.name), &g.levers));
+        }
+    }
+    h.push_str(&html::lever_table(&columns));
     h.push_str("<h3>Scenario settings</h3>");
     let mut rows = Vec::new();
     let run_d = crate::params::RunParams::default();

@@ -41,13 +41,13 @@ pub fn replay(sc: &Scenario) -> Result<Replays, RunError> {
         w.prepare_turbulence(sc.landscape.turbulence, &runner::turbulence_keys(sc));
     }
     let st = runner::settings(sc, false);
+    let mixes = runner::mixes(sc, &w, 0)?;
     let start = model::burn_in(&w, &sc.burn_in_levers(), &st);
     let spy = sc.run.steps_per_year as usize;
-    let runs: Vec<Replay> = sc
-        .strategies
+    let runs: Vec<Replay> = mixes
         .par_iter()
-        .map(|strat| {
-            let mut run = Run::new(&w, &start, &strat.levers, &st);
+        .map(|mix| {
+            let mut run = Run::with_mix(&w, &start, mix, &st);
             let mut attainment = vec![run.state().attainment.clone()];
             while run.step() {
                 if run.steps_done().is_multiple_of(spy) {

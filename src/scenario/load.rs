@@ -9,7 +9,7 @@
 //! `--set` assignments go through exactly the same validation.
 
 use super::error::{Problem, ScenarioError};
-use super::{Scenario, StrategySpec};
+use super::{GroupSpec, Scenario, StrategySpec};
 use crate::landscape::MAX_K;
 use crate::params::{
     self, Kind, LANDSCAPE_LEVERS, LandscapeParams, LeverSpec, Levers, Mechanism, NETWORK_LEVERS,
@@ -48,6 +48,10 @@ enum Section {
 
 /// Keys of a `[[strategy]]` table that are not levers.
 const STRATEGY_KEYS: [&str; 2] = ["preset", "name"];
+/// Keys of a `[[strategy.authority]]` table that are not levers.
+const GROUP_KEYS: [&str; 3] = ["authorities", "preset", "name"];
+/// The key of a strategy's array of authority tables.
+const GROUP_ARRAY: &str = "authority";
 
 impl Section {
     fn from_name(name: &str) -> Option<Section> {
@@ -147,12 +151,26 @@ impl Table {
     }
 }
 
-/// One `[[strategy]]` table.
+/// One `[[strategy]]` table (or one `[[strategy.authority]]` table).
 #[derive(Clone, Debug)]
 struct RawStrategy {
     /// Where the table starts (its `[[strategy]]` header).
     header: Loc,
     table: Table,
+    /// Its `[[strategy.authority]]` tables.
+    groups: Vec<RawGroup>,
+}
+
+/// Authorities as written: where the list is, and the names with where each
+/// was written, or what was found instead of a list.
+type AuthList = (Loc, Result<Vec<(String, Loc)>, String>);
+
+/// One `[[strategy.authority]]` table.
+#[derive(Clone, Debug)]
+struct RawGroup {
+    /// Its keys other than `authorities` (`groups` stays empty).
+    raw: RawStrategy,
+    auths: Option<AuthList>,
 }
 
 impl RawStrategy {
@@ -211,6 +229,7 @@ impl RawDoc {
                         wildcard: false,
                     }],
                 },
+                groups: Vec::new(),
             })
             .collect()
     }
@@ -446,6 +465,90 @@ fn entries(t: &DeTable<'_>) -> Table {
     Table { entries }
 }
 
+/// A `[[strategy]]` table as written, with its `[[strategy.authority]]` tables.
+fn raw_strategy(header: Loc, t: &DeTable<'_>, ctx: &mut Ctx<'_>) -> RawStrategy {
+    let mut table = entries(t);
+    table.entries.retain(|e| e.key != GROUP_ARRAY);
+    let mut groups = Vec::new();
+    for (k, v) in t.iter() {
+        if k.get_ref().as_ref() != GROUP_ARRAY {
+            continue;
+        }
+        let key_loc = Loc::File(k.span().start);
+        match v.get_ref() {
+            DeValue::Array(items) => {
+                for item in items.iter() {
+                    match item.get_ref() {
+                        DeValue::Table(g) => {
+                            groups.push(raw_group(Loc::File(item.span().start), g))
+                        }
+                        other => ctx.report(
+                            Loc::File(item.span().start),
+                            Some(format!("strategy.{GROUP_ARRAY}")),
+                            format!(
+                                "expected a table for each group of authorities (write [[strategy.authority]]), found {}",
+                                describe(other)
+                            ),
+                        ),
+                    }
+                }
+            }
+            other => ctx.report(
+                key_loc,
+                Some(format!("strategy.{GROUP_ARRAY}")),
+                format!(
+                    "expected an array of tables: write [[strategy.authority]] (double brackets) after the strategy's own keys, found {}",
+                    describe(other)
+                ),
+            ),
+        }
+    }
+    RawStrategy {
+        header,
+        table,
+        groups,
+    }
+}
+
+/// A `[[strategy.authority]]` table as written.
+fn raw_group(header: Loc, t: &DeTable<'_>) -> RawGroup {
+    let mut table = entries(t);
+    table.entries.retain(|e| e.key != "authorities");
+    let auths = t
+        .iter()
+        .find(|(k, _)| k.get_ref().as_ref() == "authorities")
+        .map(|(_, v)| {
+            let loc = Loc::File(v.span().start);
+            let list = match v.get_ref() {
+                DeValue::Array(items) => items
+                    .iter()
+                    .map(|item| {
+                        let at = Loc::File(item.span().start);
+                        match item.get_ref() {
+                            DeValue::Integer(i) => match integer(i) {
+                                Ok(n) if n >= 1 => Ok((n.to_string(), at)),
+                                Ok(n) => Err(format!("{n}, but authorities are numbered from 1")),
+                                Err(e) => Err(e),
+                            },
+                            DeValue::String(s) => Ok((s.to_string(), at)),
+                            other => Err(format!("an array holding {}", describe(other))),
+                        }
+                    })
+                    .collect(),
+                other => Err(describe(other)),
+            };
+            (loc, list)
+        });
+    RawGroup {
+        raw: RawStrategy {
+            header,
+            table,
+            groups: Vec::new(),
+        },
+        auths,
+    }
+}
+
 /// Parse the TOML text. `None` if it is not valid TOML (problems reported).
 fn parse_document(text: &str, ctx: &mut Ctx<'_>) -> Option<RawDoc> {
     let (doc, errors) = DeTable::parse_recoverable(text);
@@ -471,10 +574,10 @@ fn parse_document(text: &str, ctx: &mut Ctx<'_>) -> Option<RawDoc> {
             (Some(Section::Strategy), DeValue::Array(items)) => {
                 for item in items.iter() {
                     match item.get_ref() {
-                        DeValue::Table(t) => raw.strategies.push(RawStrategy {
-                            header: Loc::File(item.span().start),
-                            table: entries(t),
-                        }),
+                        DeValue::Table(t) => {
+                            raw.strategies
+                                .push(raw_strategy(Loc::File(item.span().start), t, ctx))
+                        }
                         other => ctx.report(
                             Loc::File(item.span().start),
                             Some("strategy".into()),
@@ -585,6 +688,42 @@ fn apply_sets(doc: &mut RawDoc, sets: &[String], ctx: &mut Ctx<'_>) {
                     );
                     continue;
                 };
+                // strategy.NAME.authority.J.KEY: the J-th authority table.
+                if let Some((sel, j)) = selector.rsplit_once(&format!(".{GROUP_ARRAY}."))
+                    && let Ok(j) = j.parse::<usize>()
+                {
+                    let i = doc
+                        .strategies
+                        .iter()
+                        .position(|s| s.name() == Some(sel))
+                        .or_else(|| {
+                            sel.parse::<usize>()
+                                .ok()
+                                .filter(|i| (1..=doc.strategies.len()).contains(i))
+                                .map(|i| i - 1)
+                        });
+                    match i {
+                        Some(i) if (1..=doc.strategies[i].groups.len()).contains(&j) => {
+                            let e = entry(key, Section::Strategy, false);
+                            doc.strategies[i].groups[j - 1].raw.table.put(e);
+                        }
+                        Some(i) => ctx.report(
+                            loc,
+                            Some(path.into()),
+                            format!(
+                                "strategy \"{sel}\" has {} [[strategy.authority]] table(s): expected strategy.{sel}.authority.J.KEY with J from 1 to {}",
+                                doc.strategies[i].groups.len(),
+                                doc.strategies[i].groups.len()
+                            ),
+                        ),
+                        None => ctx.report(
+                            loc,
+                            Some(path.into()),
+                            format!("no strategy named \"{sel}\""),
+                        ),
+                    }
+                    continue;
+                }
                 let targets: Vec<usize> = if selector == "*" {
                     (0..doc.strategies.len()).collect()
                 } else if let Some(i) = doc
@@ -677,21 +816,154 @@ fn mechanism_name(m: Mechanism) -> &'static str {
     m.switch_key().unwrap_or("always-on")
 }
 
-/// A strategy being resolved.
+/// A strategy, or one of its `[[strategy.authority]]` tables, being resolved.
 struct Resolved<'d> {
     raw: &'d RawStrategy,
     /// How its keys are written in messages: `strategy.LABEL.KEY`.
     label: String,
+    /// How it is named in messages.
     name: String,
     preset: Option<String>,
     levers: Levers,
     /// Keys its own table set (applied), in order.
     overrides: Vec<String>,
+    /// Whether `levers` are meaningful (the presets involved are known).
+    ok: bool,
+    /// For an authority table: its strategy's index in the resolved list.
+    parent: Option<usize>,
+    /// For an authority table: the label for reports, whether `name` gave
+    /// it, and the authorities with where each was written.
+    display: String,
+    named: bool,
+    authorities: Vec<(String, Loc)>,
 }
 
 impl Resolved<'_> {
     fn path(&self, key: &str) -> String {
         format!("strategy.{}.{key}", self.label)
+    }
+}
+
+/// The presets, as words for messages.
+fn presets_allowed() -> String {
+    let presets: Vec<String> = PRESETS.iter().map(|(p, _)| format!("\"{p}\"")).collect();
+    format!("one of {}", presets.join(", "))
+}
+
+/// How an entry's key is written in messages.
+fn entry_path(r: &Resolved<'_>, e: &Entry) -> String {
+    if e.wildcard {
+        format!("strategy.*.{}", e.key)
+    } else {
+        r.path(&e.key)
+    }
+}
+
+/// Read the table's `preset` (if any) into `r.preset`, reporting an unknown
+/// one; `required` reports a missing one.
+fn read_preset(ctx: &mut Ctx<'_>, r: &mut Resolved<'_>, required: bool) {
+    let presets = presets_allowed();
+    match r.raw.table.get("preset") {
+        None if required => ctx.report(
+            r.raw.header,
+            Some(r.path("preset")),
+            format!("missing `preset`: every [[strategy]] table needs one, {presets}"),
+        ),
+        None => {}
+        Some(e) => match &e.value {
+            Ok(Value::Str(p)) if params::preset(p).is_some() => r.preset = Some(p.clone()),
+            Ok(Value::Str(p)) => ctx.report(
+                e.val_loc,
+                Some(entry_path(r, e)),
+                format!("unknown preset \"{p}\": expected {presets}"),
+            ),
+            Ok(v) => ctx.report(
+                e.val_loc,
+                Some(entry_path(r, e)),
+                format!("expected {presets}, found {} ({v})", v.type_name()),
+            ),
+            Err(found) => ctx.report(
+                e.val_loc,
+                Some(entry_path(r, e)),
+                format!("expected {presets}, found {found}"),
+            ),
+        },
+    }
+}
+
+/// Check the table's `name`: a non-empty string.
+fn check_name(ctx: &mut Ctx<'_>, r: &Resolved<'_>, what: &str) {
+    if let Some(e) = r.raw.table.get("name") {
+        let problem = match &e.value {
+            Ok(Value::Str(s)) if s.trim().is_empty() => {
+                Some(format!("a {what} name must not be empty"))
+            }
+            Ok(Value::Str(_)) => None,
+            _ => Some(format!("expected a string (the {what}'s name)")),
+        };
+        if let Some(m) = problem {
+            let found = match &e.value {
+                Ok(Value::Str(_)) => String::new(),
+                Ok(v) => format!(", found {} ({v})", v.type_name()),
+                Err(found) => format!(", found {found}"),
+            };
+            ctx.report(e.val_loc, Some(entry_path(r, e)), format!("{m}{found}"));
+        }
+    }
+}
+
+/// Apply the preset's values over `r.levers`.
+fn apply_preset(r: &mut Resolved<'_>) {
+    if let Some(p) = &r.preset {
+        for (k, v) in params::preset_overrides(p) {
+            r.levers
+                .set(k, &v)
+                .expect("preset values are valid lever values");
+        }
+    }
+}
+
+/// Report each of `own` (applied keys of the table) that belongs to a
+/// mechanism the resolved levers switch off.
+fn check_mechanisms(ctx: &mut Ctx<'_>, r: &Resolved<'_>, own: &[&Entry]) {
+    if !r.ok {
+        return;
+    }
+    for e in own {
+        let spec = Section::Strategy
+            .spec(&e.key)
+            .expect("checked by the caller");
+        let m = spec.mechanism;
+        let hint = |switch: &str| match e.key_loc {
+            Loc::Set(_) => format!(
+                "add --set strategy.{}.{switch}=true or drop this assignment",
+                r.label
+            ),
+            _ => format!("set {switch} = true in this table or remove the key"),
+        };
+        if let Some(switch) = m.switch_key().filter(|_| !r.levers.mechanism_on(m)) {
+            ctx.report(
+                e.key_loc,
+                Some(entry_path(r, e)),
+                format!(
+                    "{} belongs to the {} mechanism, which {} switches off; {}",
+                    e.key,
+                    mechanism_name(m),
+                    r.name,
+                    hint(switch)
+                ),
+            );
+        } else if e.key == "upward_learning" && !r.levers.learned() {
+            ctx.report(
+                e.key_loc,
+                Some(entry_path(r, e)),
+                format!(
+                    "upward_learning only acts with cascade = true and design = \"learned\" \
+                     ({} has cascade = {}, design = \"{}\"); set both or remove the key",
+                    r.name, r.levers.cascade, r.levers.design
+                ),
+            );
+        }
     }
 }
 
@@ -704,78 +976,28 @@ fn resolve_strategy<'d>(
     wildcard_hits: &mut HashMap<String, (Loc, Mechanism, usize)>,
 ) -> Resolved<'d> {
     let table = &raw.table;
-    let preset_name = table.string("preset");
     let label = table
         .string("name")
         .filter(|n| !n.trim().is_empty())
-        .or(preset_name)
+        .or(table.string("preset"))
         .map_or_else(|| (i + 1).to_string(), str::to_string);
     let mut r = Resolved {
         raw,
-        name: label.clone(),
+        name: format!("strategy \"{label}\""),
+        display: label.clone(),
         label,
         preset: None,
         levers: base.clone(),
         overrides: Vec::new(),
+        ok: false,
+        parent: None,
+        named: true,
+        authorities: Vec::new(),
     };
-    let presets: Vec<String> = PRESETS.iter().map(|(p, _)| format!("\"{p}\"")).collect();
-    let presets = format!("one of {}", presets.join(", "));
-    let key_path = |r: &Resolved<'_>, e: &Entry| {
-        if e.wildcard {
-            format!("strategy.*.{}", e.key)
-        } else {
-            r.path(&e.key)
-        }
-    };
-
-    match table.get("preset") {
-        None => ctx.report(
-            raw.header,
-            Some(r.path("preset")),
-            format!("missing `preset`: every [[strategy]] table needs one, {presets}"),
-        ),
-        Some(e) => match &e.value {
-            Ok(Value::Str(p)) if params::preset(p).is_some() => r.preset = Some(p.clone()),
-            Ok(Value::Str(p)) => ctx.report(
-                e.val_loc,
-                Some(key_path(&r, e)),
-                format!("unknown preset \"{p}\": expected {presets}"),
-            ),
-            Ok(v) => ctx.report(
-                e.val_loc,
-                Some(key_path(&r, e)),
-                format!("expected {presets}, found {} ({v})", v.type_name()),
-            ),
-            Err(found) => ctx.report(
-                e.val_loc,
-                Some(key_path(&r, e)),
-                format!("expected {presets}, found {found}"),
-            ),
-        },
-    }
-    if let Some(e) = table.get("name") {
-        let problem = match &e.value {
-            Ok(Value::Str(s)) if s.trim().is_empty() => Some("a strategy name must not be empty"),
-            Ok(Value::Str(_)) => None,
-            _ => Some("expected a string (the strategy's name)"),
-        };
-        if let Some(m) = problem {
-            let found = match &e.value {
-                Ok(Value::Str(_)) => String::new(),
-                Ok(v) => format!(", found {} ({v})", v.type_name()),
-                Err(found) => format!(", found {found}"),
-            };
-            ctx.report(e.val_loc, Some(key_path(&r, e)), format!("{m}{found}"));
-        }
-    }
-
-    if let Some(p) = &r.preset {
-        for (k, v) in params::preset_overrides(p) {
-            r.levers
-                .set(k, &v)
-                .expect("preset values are valid lever values");
-        }
-    }
+    read_preset(ctx, &mut r, true);
+    check_name(ctx, &r, "strategy");
+    r.ok = r.preset.is_some();
+    apply_preset(&mut r);
 
     // Own keys first (wildcard mechanism levers wait until the switches
     // are known), then the mechanism checks.
@@ -785,7 +1007,7 @@ fn resolve_strategy<'d>(
         if STRATEGY_KEYS.contains(&e.key.as_str()) {
             continue;
         }
-        let path = key_path(&r, e);
+        let path = entry_path(&r, e);
         let Some(spec) = Section::Strategy.spec(&e.key) else {
             ctx.report(
                 e.key_loc,
@@ -804,59 +1026,131 @@ fn resolve_strategy<'d>(
             r.overrides.push(e.key.clone());
         }
     }
-    if r.preset.is_some() {
-        for e in own {
-            let spec = Section::Strategy.spec(&e.key).expect("checked above");
-            let m = spec.mechanism;
-            let hint = |switch: &str| match e.key_loc {
-                Loc::Set(_) => format!(
-                    "add --set strategy.{}.{switch}=true or drop this assignment",
-                    r.label
-                ),
-                _ => format!("set {switch} = true in this table or remove the key"),
-            };
-            if let Some(switch) = m.switch_key().filter(|_| !r.levers.mechanism_on(m)) {
-                ctx.report(
-                    e.key_loc,
-                    Some(key_path(&r, e)),
-                    format!(
-                        "{} belongs to the {} mechanism, which strategy \"{}\" switches off; {}",
-                        e.key,
-                        mechanism_name(m),
-                        r.name,
-                        hint(switch)
-                    ),
-                );
-            } else if e.key == "upward_learning" && !r.levers.learned() {
-                ctx.report(
-                    e.key_loc,
-                    Some(key_path(&r, e)),
-                    format!(
-                        "upward_learning only acts with cascade = true and design = \"learned\" \
-                         (strategy \"{}\" has cascade = {}, design = \"{}\"); set both or remove the key",
-                        r.name, r.levers.cascade, r.levers.design
-                    ),
-                );
-            }
-        }
-    }
+    check_mechanisms(ctx, &r, &own);
     for (e, spec) in deferred {
         let m = spec.mechanism;
         let hit = wildcard_hits
             .entry(e.key.clone())
             .or_insert((e.key_loc, m, 0));
-        let acts = r.preset.is_some()
-            && r.levers.mechanism_on(m)
-            && (e.key != "upward_learning" || r.levers.learned());
+        let acts =
+            r.ok && r.levers.mechanism_on(m) && (e.key != "upward_learning" || r.levers.learned());
         if acts {
             hit.2 += 1;
-            let path = key_path(&r, e);
+            let path = entry_path(&r, e);
             let levers = &mut r.levers;
             if apply_entry(ctx, e, spec, &path, &mut |k, v| levers.set(k, v)) {
                 r.overrides.push(e.key.clone());
             }
         }
     }
+    r
+}
+
+/// How a group of authorities is labelled when its table has no `name`.
+fn authorities_label(names: &[String]) -> String {
+    const SHOWN: usize = 6;
+    let s = if names.len() == 1 { "y" } else { "ies" };
+    if names.len() <= SHOWN {
+        format!("authorit{s} {}", names.join(", "))
+    } else {
+        format!(
+            "authorities {}, ... ({} in all)",
+            names[..SHOWN - 1].join(", "),
+            names.len()
+        )
+    }
+}
+
+/// Resolve the `j`-th `[[strategy.authority]]` table of strategy `parent`
+/// (at index `pi`): over the strategy's levers, or over `base` and its own
+/// preset when it names one.
+fn resolve_group<'d>(
+    ctx: &mut Ctx<'_>,
+    parent: &Resolved<'d>,
+    pi: usize,
+    j: usize,
+    g: &'d RawGroup,
+    base: &Levers,
+) -> Resolved<'d> {
+    let table = &g.raw.table;
+    let mut r = Resolved {
+        raw: &g.raw,
+        label: format!("{}.authority.{}", parent.label, j + 1),
+        name: format!("authority table {} of strategy \"{}\"", j + 1, parent.label),
+        display: String::new(),
+        preset: None,
+        levers: parent.levers.clone(),
+        overrides: Vec::new(),
+        ok: parent.ok,
+        parent: Some(pi),
+        named: false,
+        authorities: Vec::new(),
+    };
+    let example = "e.g. authorities = [1, 3] (authorities are numbered from 1; with a schools \
+                   file, use the names in its authority column)";
+    match &g.auths {
+        None => ctx.report(
+            g.raw.header,
+            Some(r.path("authorities")),
+            format!(
+                "missing `authorities`: each [[strategy.authority]] table lists the authorities it applies to, {example}"
+            ),
+        ),
+        Some((loc, Err(found))) => ctx.report(
+            *loc,
+            Some(r.path("authorities")),
+            format!("expected an array of authority numbers or names, {example}; found {found}"),
+        ),
+        Some((loc, Ok(list))) if list.is_empty() => ctx.report(
+            *loc,
+            Some(r.path("authorities")),
+            format!("lists no authority: expected at least one, {example}"),
+        ),
+        Some((_, Ok(list))) => r.authorities = list.clone(),
+    }
+    check_name(ctx, &r, "group");
+    r.named = table.string("name").is_some_and(|n| !n.trim().is_empty());
+    let names: Vec<String> = r.authorities.iter().map(|(n, _)| n.clone()).collect();
+    r.display = match table.string("name").filter(|n| !n.trim().is_empty()) {
+        Some(n) => n.to_string(),
+        None => authorities_label(&names),
+    };
+    read_preset(ctx, &mut r, false);
+    if r.preset.is_some() {
+        r.levers = base.clone();
+        r.ok = true;
+        apply_preset(&mut r);
+    } else if table.get("preset").is_some() {
+        // An unknown preset: the levers it would give are unknown.
+        r.ok = false;
+    }
+    let mut own: Vec<&Entry> = Vec::new();
+    for e in &table.entries {
+        if GROUP_KEYS.contains(&e.key.as_str()) {
+            continue;
+        }
+        let path = entry_path(&r, e);
+        let Some(spec) = Section::Strategy.spec(&e.key) else {
+            let mut msg = unknown_key_message(Section::Strategy, &e.key)
+                .replace("a [[strategy]] table", "a [[strategy.authority]] table");
+            if msg.contains("did you mean") {
+                // The suggestion came from strategy keys; nothing to add.
+            } else if let Some(c) = nearest(&e.key, GROUP_KEYS) {
+                msg = msg.replace(
+                    "; see `orglearn levers`",
+                    &format!(" (did you mean \"{c}\"?); see `orglearn levers`"),
+                );
+            }
+            ctx.report(e.key_loc, Some(path), msg);
+            continue;
+        };
+        let levers = &mut r.levers;
+        if apply_entry(ctx, e, spec, &path, &mut |k, v| levers.set(k, v)) {
+            own.push(e);
+            r.overrides.push(e.key.clone());
+        }
+    }
+    check_mechanisms(ctx, &r, &own);
     r
 }
 
@@ -869,8 +1163,9 @@ struct Cross {
 }
 
 /// Where a strategy lever's value came from: its own table, its preset,
-/// `[levers]`, or the default.
-fn lever_source(r: &Resolved<'_>, doc: &RawDoc, key: &str) -> (Loc, String) {
+/// (for an authority table without a preset) its strategy, `[levers]`, or
+/// the default.
+fn lever_source(all: &[Resolved<'_>], r: &Resolved<'_>, doc: &RawDoc, key: &str) -> (Loc, String) {
     if let Some(e) = r
         .raw
         .table
@@ -888,6 +1183,9 @@ fn lever_source(r: &Resolved<'_>, doc: &RawDoc, key: &str) -> (Loc, String) {
             .get("preset")
             .map_or(r.raw.header, |e| e.key_loc);
         return (loc, r.path("preset"));
+    }
+    if let Some(p) = r.parent.filter(|_| r.preset.is_none()) {
+        return lever_source(all, &all[p], doc, key);
     }
     if let Some(e) = doc.levers.get(key) {
         return (e.key_loc, format!("levers.{key}"));
@@ -943,18 +1241,23 @@ fn cross_checks(ctx: &mut Ctx<'_>, doc: &RawDoc, sc: &Scenario, resolved: &[Reso
     }
 
     let years_src = || section_source(doc, Section::Top, "years");
-    for r in resolved.iter().filter(|r| r.preset.is_some()) {
+    let lever_source = |r, key| lever_source(resolved, r, doc, key);
+    for r in resolved.iter().filter(|r| r.ok) {
         let l = &r.levers;
-        let who = Some(r.name.as_str());
+        let who_text = match r.parent {
+            Some(p) => format!("{}, {}", resolved[p].display, r.display),
+            None => r.display.clone(),
+        };
+        let who = Some(who_text.as_str());
         if l.enquiry {
             if l.change_size > l.focus_size {
                 pair(
-                    lever_source(r, doc, "change_size"),
+                    lever_source(r, "change_size"),
                     format!(
                         "change_size = {} is larger than focus_size = {}: a project changes dimensions of the priority area, expected change_size <= focus_size",
                         l.change_size, l.focus_size
                     ),
-                    lever_source(r, doc, "focus_size"),
+                    lever_source(r, "focus_size"),
                     format!(
                         "focus_size = {} is smaller than change_size = {}: expected focus_size >= change_size",
                         l.focus_size, l.change_size
@@ -964,7 +1267,7 @@ fn cross_checks(ctx: &mut Ctx<'_>, doc: &RawDoc, sc: &Scenario, resolved: &[Reso
             }
             if l.focus_size > land.n {
                 pair(
-                    lever_source(r, doc, "focus_size"),
+                    lever_source(r, "focus_size"),
                     format!(
                         "focus_size = {} is larger than the number of practice dimensions (landscape.n = {}): expected focus_size <= n",
                         l.focus_size, land.n
@@ -980,7 +1283,7 @@ fn cross_checks(ctx: &mut Ctx<'_>, doc: &RawDoc, sc: &Scenario, resolved: &[Reso
         }
         if l.cascade && l.initiative_size > land.n {
             pair(
-                lever_source(r, doc, "initiative_size"),
+                lever_source(r, "initiative_size"),
                 format!(
                     "initiative_size = {} is larger than the number of practice dimensions (landscape.n = {}): expected initiative_size <= n",
                     l.initiative_size, land.n
@@ -1000,7 +1303,7 @@ fn cross_checks(ctx: &mut Ctx<'_>, doc: &RawDoc, sc: &Scenario, resolved: &[Reso
         ] {
             if year > sc.run.years {
                 pair(
-                    lever_source(r, doc, key),
+                    lever_source(r, key),
                     format!(
                         "{key} = {year} is after the last simulated year (years = {}): expected 0 (never) to {}",
                         sc.run.years, sc.run.years
@@ -1078,6 +1381,96 @@ fn cross_checks(ctx: &mut Ctx<'_>, doc: &RawDoc, sc: &Scenario, resolved: &[Reso
         }
     }
 
+    // The authorities of [[strategy.authority]] tables exist, each listed
+    // once per strategy.
+    if resolved.iter().any(|r| r.parent.is_some()) {
+        let names: Option<Vec<String>> = if sc.schools.file.is_empty() {
+            Some(
+                (1..=sc.schools.authorities)
+                    .map(|a| a.to_string())
+                    .collect(),
+            )
+        } else {
+            let p = std::path::Path::new(sc.schools.file.as_str());
+            let full = match &sc.dir {
+                Some(d) if p.is_relative() => d.join(p),
+                _ => p.to_path_buf(),
+            };
+            // A missing or unreadable file is reported on its own.
+            crate::network::read_schools_file(&full).ok().map(|recs| {
+                let mut names: Vec<String> = Vec::new();
+                for r in recs {
+                    let n = r.authority.unwrap_or_else(|| "1".to_string());
+                    if !names.contains(&n) {
+                        names.push(n);
+                    }
+                }
+                names
+            })
+        };
+        let mut listed: HashMap<(usize, String), Loc> = HashMap::new();
+        for r in resolved {
+            let Some(pi) = r.parent else { continue };
+            for (name, loc) in &r.authorities {
+                let path = r.path("authorities");
+                if let Some(names) = &names
+                    && !names.contains(name)
+                {
+                    let message = if sc.schools.file.is_empty() {
+                        let a = sc.schools.authorities;
+                        let (shown, why) = if name.parse::<u64>().is_ok() {
+                            (name.clone(), "")
+                        } else {
+                            (
+                                format!("named \"{name}\""),
+                                " (authorities have names only when a schools file gives them)",
+                            )
+                        };
+                        format!(
+                            "no authority {shown}: the scenario has {a} authorit{} (schools.authorities = {a}), numbered 1 to {a}{why}",
+                            if a == 1 { "y" } else { "ies" }
+                        )
+                    } else {
+                        let hint = nearest(name, names.iter().map(String::as_str))
+                            .map(|c| format!(" (did you mean \"{c}\"?)"))
+                            .unwrap_or_default();
+                        let shown: Vec<&str> = names.iter().take(12).map(String::as_str).collect();
+                        let more = if names.len() > 12 { ", ..." } else { "" };
+                        format!(
+                            "no authority named \"{name}\" in the schools file \"{}\"{hint}: its authority column names {}{more}",
+                            sc.schools.file,
+                            shown.join(", ")
+                        )
+                    };
+                    found.push(Cross {
+                        loc: *loc,
+                        path,
+                        message,
+                        strategy: None,
+                    });
+                    continue;
+                }
+                match listed.get(&(pi, name.clone())) {
+                    Some(first) => {
+                        let first = ctx.describe(*first);
+                        found.push(Cross {
+                            loc: *loc,
+                            path,
+                            message: format!(
+                                "authority {name} is already listed for strategy \"{}\" ({first}): an authority runs one set of levers, so list it in one [[strategy.authority]] table",
+                                resolved[pi].display
+                            ),
+                            strategy: None,
+                        });
+                    }
+                    None => {
+                        listed.insert((pi, name.clone()), *loc);
+                    }
+                }
+            }
+        }
+    }
+
     // Merge the same problem found in several strategies.
     let mut merged: Vec<(Loc, String, String, Vec<String>)> = Vec::new();
     for c in found {
@@ -1121,12 +1514,19 @@ fn resolve(ctx: &mut Ctx<'_>, doc: &RawDoc, source: &str, dir: Option<PathBuf>) 
     apply_section(ctx, doc, Section::Levers, &mut |k, v| base.set(k, v));
 
     let mut wildcard_hits = HashMap::new();
-    let resolved: Vec<Resolved<'_>> = doc
+    let mut resolved: Vec<Resolved<'_>> = doc
         .strategies
         .iter()
         .enumerate()
         .map(|(i, raw)| resolve_strategy(ctx, i, raw, &base, &mut wildcard_hits))
         .collect();
+    let n_strategies = resolved.len();
+    for pi in 0..n_strategies {
+        for (j, g) in doc.strategies[pi].groups.iter().enumerate() {
+            let r = resolve_group(ctx, &resolved[pi], pi, j, g, &base);
+            resolved.push(r);
+        }
+    }
     let mut hits: Vec<_> = wildcard_hits.into_iter().collect();
     hits.sort_by_key(|(_, (loc, _, _))| *loc);
     for (key, (loc, m, n)) in hits {
@@ -1149,14 +1549,14 @@ fn resolve(ctx: &mut Ctx<'_>, doc: &RawDoc, source: &str, dir: Option<PathBuf>) 
 
     // Strategy names are unique.
     let mut seen: Vec<(&str, Loc)> = Vec::new();
-    for r in &resolved {
+    for r in &resolved[..n_strategies] {
         let loc = r
             .raw
             .table
             .get("name")
             .or_else(|| r.raw.table.get("preset"))
             .map_or(r.raw.header, |e| e.val_loc);
-        match seen.iter().find(|(n, _)| *n == r.name) {
+        match seen.iter().find(|(n, _)| *n == r.display) {
             Some((_, first)) => {
                 let first = ctx.describe(*first);
                 let here = ctx.describe(loc);
@@ -1165,21 +1565,34 @@ fn resolve(ctx: &mut Ctx<'_>, doc: &RawDoc, source: &str, dir: Option<PathBuf>) 
                     Some(r.path("name")),
                     format!(
                         "strategy name \"{}\" is used twice ({first} and {here}); give each strategy a distinct `name`",
-                        r.name
+                        r.display
                     ),
                 );
             }
-            None => seen.push((&r.name, loc)),
+            None => seen.push((&r.display, loc)),
         }
     }
 
-    let strategies = resolved
+    let strategies = resolved[..n_strategies]
         .iter()
-        .map(|r| StrategySpec {
-            name: r.name.clone(),
+        .enumerate()
+        .map(|(i, r)| StrategySpec {
+            name: r.display.clone(),
             preset: r.preset.clone().unwrap_or_default(),
             levers: r.levers.clone(),
             overrides: r.overrides.clone(),
+            groups: resolved[n_strategies..]
+                .iter()
+                .filter(|g| g.parent == Some(i))
+                .map(|g| GroupSpec {
+                    name: g.display.clone(),
+                    named: g.named,
+                    authorities: g.authorities.iter().map(|(n, _)| n.clone()).collect(),
+                    preset: g.preset.clone(),
+                    levers: g.levers.clone(),
+                    overrides: g.overrides.clone(),
+                })
+                .collect(),
         })
         .collect();
     let sc = Scenario {
@@ -1251,6 +1664,37 @@ fn doc_from_scenario(sc: &Scenario) -> RawDoc {
                 RawStrategy {
                     header: Loc::Prior,
                     table: Table { entries },
+                    groups: s
+                        .groups
+                        .iter()
+                        .map(|g| {
+                            let mut entries = Vec::new();
+                            if let Some(p) = &g.preset {
+                                entries.push(prior("preset", Value::Str(p.clone())));
+                            }
+                            if g.named {
+                                entries.push(prior("name", Value::Str(g.name.clone())));
+                            }
+                            entries.extend(
+                                g.overrides
+                                    .iter()
+                                    .filter_map(|k| Some(prior(k, g.levers.get(k)?))),
+                            );
+                            let names = g
+                                .authorities
+                                .iter()
+                                .map(|n| (n.clone(), Loc::Prior))
+                                .collect();
+                            RawGroup {
+                                raw: RawStrategy {
+                                    header: Loc::Prior,
+                                    table: Table { entries },
+                                    groups: Vec::new(),
+                                },
+                                auths: Some((Loc::Prior, Ok(names))),
+                            }
+                        })
+                        .collect(),
                 }
             })
             .collect(),

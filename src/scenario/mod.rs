@@ -18,6 +18,11 @@
 //! preset = "cascade"      # required: one of `params::PRESETS`
 //! name = "cascade (low)"  # optional, defaults to the preset name; names are unique
 //! pressure = 0.4          # any strategy lever
+//! [[strategy.authority]]  # zero or more per strategy: levers of some authorities
+//! authorities = [2, 5]    # required: authority numbers (from 1) or schools-file names
+//! preset = "enquiry"      # optional: start over from this preset instead of the strategy
+//! name = "enquirers"      # optional label for the report
+//! cpd_hours = 70          # any strategy lever
 //! ```
 //!
 //! `orglearn levers` lists every key with its default, range and source.
@@ -29,6 +34,13 @@
 //! (`params::preset_overrides`), then the strategy table's own keys. So a
 //! preset beats `[levers]` (the cascade preset's pressure 0.8 stays 0.8
 //! whatever `[levers]` says), and a strategy table beats its preset.
+//!
+//! An authority listed in one of a strategy's `[[strategy.authority]]`
+//! tables runs that table's levers instead: the strategy's levers, then
+//! the table's keys; or, when the table names a `preset`, the defaults,
+//! `[levers]`, that preset, then the table's keys. Authorities not listed
+//! run the strategy's levers. Burn-in is common to every strategy and
+//! authority.
 //!
 //! # Validation
 //!
@@ -109,6 +121,70 @@ pub struct StrategySpec {
     pub levers: Levers,
     /// Keys the strategy table (or `--set strategy.NAME.KEY`) set explicitly.
     pub overrides: Vec<String>,
+    /// Authorities that run levers of their own (`[[strategy.authority]]`);
+    /// the others run `levers`.
+    pub groups: Vec<GroupSpec>,
+}
+
+/// Authorities of a strategy that run levers of their own.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct GroupSpec {
+    /// A label for reports: the table's `name`, else "authorities 1, 2".
+    pub name: String,
+    /// Whether `name` was written in the table.
+    pub named: bool,
+    /// The authorities, by name (generated authorities are named `1`, `2`, ...).
+    pub authorities: Vec<String>,
+    /// The preset the group starts from, if it names one (else it builds on
+    /// the strategy's levers).
+    pub preset: Option<String>,
+    /// Resolved levers.
+    pub levers: Levers,
+    /// Keys the table set explicitly.
+    pub overrides: Vec<String>,
+}
+
+impl StrategySpec {
+    /// Whether the strategy's own levers or any group's satisfy `f`.
+    pub fn any(&self, f: impl Fn(&Levers) -> bool) -> bool {
+        f(&self.levers) || self.groups.iter().any(|g| f(&g.levers))
+    }
+
+    /// The last year after which the strategy, or any group of its
+    /// authorities, withdraws support (0: never).
+    pub fn withdraw_year(&self) -> u32 {
+        self.groups
+            .iter()
+            .map(|g| g.levers.withdraw_year)
+            .fold(self.levers.withdraw_year, u32::max)
+    }
+
+    /// The lever set of each authority of `world`.
+    ///
+    /// # Errors
+    /// If a group lists an authority the world does not have.
+    pub fn mix(&self, world: &crate::model::World) -> Result<crate::model::Mix, String> {
+        let mut sets = vec![self.levers.clone()];
+        let mut of_authority = vec![0u16; world.n_authorities];
+        for (k, g) in self.groups.iter().enumerate() {
+            sets.push(g.levers.clone());
+            for name in &g.authorities {
+                let a = world
+                    .auth_names
+                    .iter()
+                    .position(|n| n == name)
+                    .ok_or_else(|| {
+                        format!(
+                            "strategy \"{}\" lists authority \"{name}\", which the schools do not have (they have {})",
+                            self.name,
+                            world.auth_names.join(", ")
+                        )
+                    })?;
+                of_authority[a] = (k + 1) as u16;
+            }
+        }
+        Ok(crate::model::Mix { sets, of_authority })
+    }
 }
 
 impl Scenario {

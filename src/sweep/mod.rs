@@ -165,13 +165,14 @@ pub fn execute(
     if strategies.len() > 1 {
         w.prepare_turbulence(sc.landscape.turbulence, &runner::turbulence_keys(&sc));
     }
+    let mixes = runner::mixes(&sc, &w, 0)?;
     let start = model::burn_in(&w, &sc.burn_in_levers(), &st);
     let spy = sc.run.steps_per_year as usize;
     let cols = sw.columns();
     let values = strategies
         .par_iter()
         .map(|&i| {
-            let rec = model::run_strategy(&w, &start, &sc.strategies[i].levers, &st);
+            let rec = model::run_mix(&w, &start, &mixes[i], &st);
             cols.iter()
                 .map(|&(ind, y)| {
                     let v = year_value(&rec.rows, spy, y as usize, ind);
