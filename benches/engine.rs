@@ -183,11 +183,9 @@ fn landscape_turbulence(bencher: Bencher, p: f64) {
 
 /// Fifteen years of turbulence at rate 0.02 on the main model's landscape,
 /// keeping a clone of every year's landscape, as a replicate's schedule
-/// (`World::prepare_turbulence`) does; with `true`, the kept clones drop
-/// their raw sums (`Landscape::forget_sums`), so the running landscape
-/// updates its sums in place instead of copying them.
-#[divan::bench(args = [false, true], sample_count = 60, sample_size = 1)]
-fn landscape_schedule(bencher: Bencher, forget: bool) {
+/// (`World::prepare_turbulence`) does.
+#[divan::bench(sample_count = 60, sample_size = 1)]
+fn landscape_schedule(bencher: Bencher) {
     use orglearn::landscape::{Landscape, LandscapeSpec};
     use orglearn::rng::{Purpose, stream};
     let spec = LandscapeSpec {
@@ -209,11 +207,7 @@ fn landscape_schedule(bencher: Bencher, forget: bool) {
             let mut kept = Vec::with_capacity(15);
             for year in 0..15 {
                 cur.turbulence(0.02, &mut stream(1, rep, 0, Purpose::Turbulence, year));
-                let mut snapshot = cur.clone();
-                if forget {
-                    snapshot.forget_sums();
-                }
-                kept.push(snapshot);
+                kept.push(cur.clone());
             }
             kept
         });

@@ -15,56 +15,44 @@
 //! * shared score `E_S(x)` = the same with `S` (what central experts see);
 //! * normalised effectiveness `e_c(x) = E_c(x) / max_x E_c(x)`.
 //!
-//! For `N <= 20` the maximum is exact and `e_c(x)` is stored for every
-//! practice as an `f32` table, so [`Landscape::eval`] is one lookup. The table
-//! comes from a Gray-code walk: the practices are split into a block of the
-//! low `min(N, 10)` bits and the remaining high bits; the walk visits the high
-//! patterns in Gray-code order and, at each step, updates the raw sums of all
-//! `2^10` low patterns at once, touching only the contributions of the flipped
-//! bit's dimension and of the dimensions that depend on it (precomputed
-//! reverse-dependency lists). The block of sums is recomputed from scratch
-//! every 256 steps; between resyncs a sum takes at most `255 * 20` row
-//! changes, each rounding by under `2e-15`, so its drift stays below `2e-11`.
-//! Every practice whose running sum comes within `1e-9` of the best is kept
-//! as a candidate, and the candidates are then scored directly. The reported
-//! maximum is therefore the direct evaluation of the reported argmax (ties go
-//! to the lowest practice) and equals the brute-force maximum. The table
-//! holds `min(sum / (N * max), 1)`, with the argmax set to exactly 1.
+//! For `N <= 20` the maximum is exact and every practice's raw sum (over
+//! dimensions, not yet divided by `N`) is stored as an `f32` table, so
+//! [`Landscape::eval`] is one lookup and one multiplication:
+//! `e = min(sum * inv, 1)`, where `inv` is the reciprocal of the argmax's
+//! stored sum (nudged up by an ulp if need be, so that the argmax's e is
+//! exactly 1). The table comes from a Gray-code walk: the practices are split
+//! into a block of the low `min(N, 10)` bits and the remaining high bits; the
+//! walk visits the high patterns in Gray-code order and, at each step,
+//! updates the raw sums of all `2^10` low patterns at once, touching only the
+//! contributions of the flipped bit's dimension and of the dimensions that
+//! depend on it (precomputed reverse-dependency lists). The block of sums is
+//! recomputed from scratch every 256 steps; between resyncs a sum takes at
+//! most `255 * 20` row changes, each rounding by under `2e-15`, so its drift
+//! stays below `2e-11`. Every practice whose running sum comes within `1e-9`
+//! of the best is kept as a candidate, and the candidates are then scored
+//! directly. The reported maximum is therefore the direct evaluation of the
+//! reported argmax (ties go to the lowest practice) and equals the
+//! brute-force maximum.
 //!
-//! Turbulence mostly does not walk again. From the first turbulence that
-//! changes a table on, the table keeps the `f64` raw sum (over dimensions,
-//! not yet divided by `N`) of every practice, from which its `f32` entries
-//! are made (`min(sum * (1 / (N * max)), 1)`, rounded once; a table that
-//! was only ever walked, as at generation, rounds `sum` and the factor to
-//! `f32` first, so the two can differ by an `f32` rounding step, about
-//! `6e-8`). When rows change, the change `T_new - T_old` of each changed
-//! row of each combined table that uses it is added to the kept sums in one
-//! pass over all practices: the change of a block of low patterns depends on
-//! the high bits only through the few that feed a changed row, so it is
-//! tabulated once per value of those bits and added to each block by a
-//! contiguous loop. The pass also tracks the total and the best sum; the
-//! practices within the tolerance of the best sum are scored directly as in
-//! the walk, and a second pass rewrites the `f32` table from the sums. Each
-//! changed row adds at most `4e-15` of rounding to a sum (the change of two
-//! entries in `[0, 1)` rounds by at most `2^-54`, and each addition, to the
-//! block's change or to the sum, both below 32 in magnitude, by at most
-//! `2^-49`), so after `u` row updates since the last walk every sum is
-//! within `2e-11 + u * 4e-15` of its exact value, and the candidate
-//! tolerance is widened to `1e-9 + 2 * u * 4e-15`, which covers twice that
-//! error plus the rounding of the direct scores: the maximum and argmax stay
-//! exact. A table is walked afresh (keeping its sums) on its first change,
-//! when more than `K + 2` of its rows change at once (the walk is then about
-//! as cheap), and once 1024 row updates have accumulated, which keeps the
-//! tolerance below `1.01e-9` and the drift of a sum below `5e-11`. An `f32`
-//! entry can therefore differ from the one a fresh walk would give by one
-//! rounding step when its sum lies on a rounding boundary; the mean differs
-//! by summation order only. Clones share the sums and tables
-//! (`Arc`): an update of a shared buffer writes a new one, so a clone never
-//! changes the original, and the result of a turbulence depends only on the
-//! landscape's history, not on who else holds its buffers.
-//! [`Landscape::forget_sums`] drops the sums of a landscape that will not
-//! change again (a stored snapshot), so that the landscape it was cloned
-//! from can update its own in place.
+//! Turbulence mostly does not walk again. When rows change, the change
+//! `T_new - T_old` of each changed row of each combined table that uses it
+//! is added to the stored sums in one pass over all practices: the change of
+//! a block of low patterns depends on the high bits only through the few
+//! that feed a changed row, so it is tabulated once per value of those bits
+//! (in `f64`, rounded once to `f32`) and added to each block by a
+//! contiguous, vectorised loop that also tracks each block's best sum. A
+//! stored sum is within `2^-24 (N + 1)` of its exact value after a walk, and
+//! each row update adds at most `2^-24 (2N + K + 3)` (the rounded change, and
+//! the rounding of the new sum); the practices within twice that bound (plus
+//! `1e-9`) of the best stored sum are scored directly, so the maximum and
+//! argmax stay exact. A table is walked afresh when more than `K + 2` of its
+//! rows change at once (the walk is then about as cheap) and once 64 row
+//! updates have accumulated, so an entry's e stays within about `4e-6` of
+//! what a fresh walk gives. Clones share the tables (`Arc`): an update of a
+//! shared table writes a new one, so a clone never changes the original, and
+//! the result of a turbulence depends only on the landscape's history, not
+//! on who else holds its tables. [`Landscape::mean_e`] is exact after a walk
+//! and computed from the stored sums after an update.
 //!
 //! For `N > 20` there is no table: the maximum is estimated by 200 random-start
 //! steepest-ascent climbs per context ([`Landscape::maxima_exact`] is then
@@ -111,16 +99,13 @@ const BLOCK_BITS: usize = 10;
 const RESYNC_BLOCKS: usize = 255;
 /// Rows of at most this many entries (`K <= 9`) use a tabulated difference.
 const DIFF_LEN: usize = 1024;
-/// Bound on the rounding error that one changed row adds to a raw sum: its
-/// change `T_new - T_old` of two entries in `[0, 1)` rounds by at most
-/// `2^-54`, and each addition (of a row's change to a block's change, and of
-/// that to the sum), of values below 32 in magnitude (`N <= 20`, at most
-/// `K + 2 <= 21` rows), by at most `2^-49` (about `1.8e-15`); a row costs at
-/// most `2^-54` plus two additions, under `4e-15`.
-const ROW_ERR: f64 = 4e-15;
-/// A distinct table is walked afresh once this many row updates would have
-/// been added to its raw sums since its last full walk.
-const REWALK_ROWS: usize = 1024;
+/// Relative rounding of an `f32` sum (`2^-24`); see the module documentation
+/// for the bound it gives after a walk and after each row update.
+const F32_ERR: f64 = 1.0 / 16_777_216.0;
+/// A distinct table is walked afresh once this many row updates have been
+/// applied to its entries since its last full walk (so an entry stays
+/// within `65 * 2^-24`, about `4e-6`, of the exact value).
+const REWALK_ROWS: usize = 64;
 /// Most entries of tabulated block changes kept by one update (256 KiB).
 const COMB_CACHE: usize = 1 << 15;
 
@@ -207,21 +192,25 @@ pub struct Landscape {
     max_raw: Vec<f64>,
     argmax: Vec<u64>,
     exact: bool,
-    /// Per distinct table, `2^n` normalised scores (empty when `n > 20`).
-    tables: Vec<Arc<[f32]>>,
     /// Per distinct table, the `2^n` raw sums `sum_d T[d][index_d(x)]` (not
-    /// divided by `n`) that `tables` was made from, kept so that turbulence
-    /// can update them instead of walking again (empty when `n > 20`).
-    /// Shared by clones; written copy-on-write.
-    raw: Vec<Arc<Vec<f64>>>,
-    /// Per distinct table, the row updates added to `raw` since its last
-    /// full walk (they widen the candidate tolerance; see [`ROW_ERR`]).
+    /// divided by `n`) as `f32` (empty when `n > 20`); e is a sum times
+    /// `inv[s]`, capped at 1.
+    tables: Vec<Arc<[f32]>>,
+    /// Per distinct table, the factor turning a stored sum into e: the
+    /// reciprocal of the stored sum of the argmax (nudged up so that the
+    /// argmax's e is exactly 1).
+    inv: Vec<f64>,
+    /// Per distinct table, the row updates applied to `tables` since its
+    /// last full walk (they widen the candidate tolerance; see [`F32_ERR`]).
     updates: Vec<usize>,
     /// Low-bit block of the row indices (depends only on the dependencies;
     /// empty when `n > 20`).
     blk: Arc<LowBlock>,
-    /// Per distinct table, mean of `e` (exact when tabled, else sampled lazily).
+    /// Per distinct table, mean of `e` when not tabled (sampled lazily).
     mean: OnceLock<Vec<f64>>,
+    /// Per distinct table, mean of `e` as its last full walk found it
+    /// (NaN once turbulence has updated the table: then computed on demand).
+    means: Vec<f64>,
     /// Seed of the starts used to estimate maxima when `n > 20`.
     search_seed: u64,
     /// Number of times the maxima have been (re)computed.
@@ -237,6 +226,30 @@ impl fmt::Debug for Landscape {
             .field("argmax", &self.argmax)
             .field("tabled", &!self.tables.is_empty())
             .finish_non_exhaustive()
+    }
+}
+
+/// The effectiveness of practices in one context ([`Landscape::context`]).
+#[derive(Clone, Copy)]
+pub struct ContextEval<'a> {
+    /// The context's table of sums (empty when `N > 20`) and its factor.
+    table: &'a [f32],
+    inv: f64,
+    mask: u64,
+    land: &'a Landscape,
+    slot: usize,
+}
+
+impl ContextEval<'_> {
+    /// `e_c(x)`, as [`Landscape::eval`].
+    #[inline(always)]
+    pub fn eval(&self, x: u64) -> f64 {
+        if self.table.is_empty() {
+            let l = self.land;
+            l.score(l.combined_of(self.slot), x) / l.max_raw[self.slot]
+        } else {
+            (self.table[(x & self.mask) as usize] as f64 * self.inv).min(1.0)
+        }
     }
 }
 
@@ -336,10 +349,11 @@ impl Landscape {
             argmax: Vec::new(),
             exact: n <= MAX_TABLED_N,
             tables: Vec::new(),
-            raw: Vec::new(),
             updates: Vec::new(),
+            inv: Vec::new(),
             blk: Arc::new(LowBlock::default()),
             mean: OnceLock::new(),
+            means: Vec::new(),
             search_seed,
             epoch: 0,
         };
@@ -429,9 +443,23 @@ impl Landscape {
     pub fn eval(&self, ctx: usize, x: u64) -> f64 {
         let s = self.slot(ctx);
         if let Some(t) = self.tables.get(s) {
-            t[(x & self.mask) as usize] as f64
+            (t[(x & self.mask) as usize] as f64 * self.inv[s]).min(1.0)
         } else {
             self.score(self.combined_of(s), x) / self.max_raw[s]
+        }
+    }
+
+    /// [`Landscape::eval`] for one context, with the context's table looked
+    /// up once (for loops over many practices of one context).
+    #[inline]
+    pub fn context(&self, ctx: usize) -> ContextEval<'_> {
+        let slot = self.slot(ctx);
+        ContextEval {
+            table: self.tables.get(slot).map_or(&[][..], |t| &t[..]),
+            inv: self.inv.get(slot).copied().unwrap_or(0.0),
+            mask: self.mask,
+            land: self,
+            slot,
         }
     }
 
@@ -465,7 +493,14 @@ impl Landscape {
     /// same practices for every context), computed on first use.
     pub fn mean_e(&self, ctx: usize) -> f64 {
         let s = self.slot(ctx);
-        self.mean.get_or_init(|| self.sample_means())[s]
+        match self.tables.get(s) {
+            Some(_) if self.means[s].is_finite() => self.means[s],
+            Some(t) => {
+                let total: f64 = t.iter().map(|&v| v as f64).sum();
+                total / (t.len() as f64 * self.n as f64 * self.max_raw[s])
+            }
+            None => self.mean.get_or_init(|| self.sample_means())[s],
+        }
     }
 
     fn sample_means(&self) -> Vec<f64> {
@@ -602,10 +637,6 @@ impl Landscape {
         }
         self.epoch += 1;
         let blk = Arc::clone(&self.blk);
-        let mut means = self
-            .mean
-            .take()
-            .unwrap_or_else(|| vec![f64::NAN; self.distinct]);
         for (s, dims) in rows.iter_mut().enumerate() {
             dims.sort_unstable();
             dims.dedup();
@@ -616,16 +647,13 @@ impl Landscape {
             if dims.is_empty() {
                 continue;
             }
-            let kept = self.raw[s].len() == 1usize << n;
-            means[s] =
-                if !kept || dims.len() > self.k + 2 || self.updates[s] + dims.len() > REWALK_ROWS {
-                    self.exact_table(s, &blk, true)
-                } else {
-                    self.exact_update(s, &blk, dims, &deltas)
-                };
-        }
-        if means.iter().all(|m| m.is_finite()) {
-            let _ = self.mean.set(means);
+            self.means[s] = if dims.len() > self.k + 2 || self.updates[s] + dims.len() > REWALK_ROWS
+            {
+                self.exact_table(s, &blk)
+            } else {
+                self.exact_update(s, &blk, dims, &deltas);
+                f64::NAN
+            };
         }
         changed
     }
@@ -659,19 +687,6 @@ impl Landscape {
         deltas
     }
 
-    /// Drop the raw sums kept for incremental turbulence (they are shared
-    /// with clones, so a landscape whose clone keeps them must copy them on
-    /// its next turbulence). For a landscape that will not see turbulence
-    /// again, such as a stored snapshot of a schedule: its lookups, maxima
-    /// and means are unchanged, but a later turbulence would walk the
-    /// changed tables afresh, whose `f32` entries can differ by one rounding
-    /// step from an update of the kept sums.
-    pub fn forget_sums(&mut self) {
-        for r in &mut self.raw {
-            *r = Arc::default();
-        }
-    }
-
     /// Estimated bytes used by a landscape with this spec (saturating; for
     /// up-front memory checks).
     pub fn memory_bytes(spec: &LandscapeSpec) -> usize {
@@ -689,10 +704,11 @@ impl Landscape {
             rows_bytes.saturating_mul(1usize.saturating_add(c).saturating_add(distinct));
         let deps = n.saturating_mul(k).saturating_mul(4);
         let touch = n.saturating_mul(k + 1).saturating_mul(8) + (n + 1) * 4;
-        // Per distinct table, the f32 lookup table and the f64 raw sums,
-        // plus the low-bit block of row indices.
+        // Per distinct table, the f32 lookup table (and, while turbulence
+        // updates it, a fresh copy when a clone shares it), plus the low-bit
+        // block of row indices.
         let lookup = if n <= MAX_TABLED_N {
-            distinct.saturating_mul(1usize << n).saturating_mul(4 + 8)
+            distinct.saturating_mul(1usize << n).saturating_mul(4 + 4)
                 + n * (1usize << n.min(BLOCK_BITS)) * 4
         } else {
             0
@@ -706,7 +722,7 @@ impl Landscape {
     }
 
     /// Recompute combined tables, maxima, lookup tables and means by full
-    /// walks; kept raw sums are dropped (the next change walks afresh).
+    /// walks.
     fn rebuild(&mut self) {
         let rows = self.n * self.w;
         let lam = self.spec.context_weight;
@@ -735,15 +751,14 @@ impl Landscape {
     fn rebuild_tabled(&mut self) {
         self.tables
             .resize_with(self.distinct, || Arc::from(Vec::new()));
-        self.raw.clear();
-        self.raw.resize_with(self.distinct, Default::default);
         self.updates.clear();
         self.updates.resize(self.distinct, 0);
+        self.inv.clear();
+        self.inv.resize(self.distinct, 0.0);
         let blk = Arc::clone(&self.blk);
-        let means = (0..self.distinct)
-            .map(|s| self.exact_table(s, &blk, false))
+        self.means = (0..self.distinct)
+            .map(|s| self.exact_table(s, &blk))
             .collect();
-        let _ = self.mean.set(means);
     }
 
     /// Score `candidates` of distinct table `s` directly: the best is the
@@ -763,73 +778,48 @@ impl Landscape {
     }
 
     /// Walk every state of distinct table `s`: its exact maximum, argmax and
-    /// normalised lookup table, reusing the buffers when no one shares them.
-    /// With `keep`, the raw sums are kept (and the table made from them, as
-    /// [`Landscape::exact_update`] does) for later updates; without, the walk
-    /// writes the sums as `f32` straight into the table, which it then
-    /// scales, and any kept sums are dropped. Returns the table's mean e.
-    fn exact_table(&mut self, s: usize, blk: &LowBlock, keep: bool) -> f64 {
+    /// table of sums (written as `f32` straight into the table, reusing its
+    /// buffer when no one shares it). Returns the table's mean e.
+    fn exact_table(&mut self, s: usize, blk: &LowBlock) -> f64 {
         let len = 1usize << self.n;
         let b = 1usize << blk.l;
-        let (best, total) = if keep {
-            let mut slot = std::mem::take(&mut self.raw[s]);
-            if !(slot.len() == len && Arc::get_mut(&mut slot).is_some()) {
-                slot = Arc::new(vec![0.0; len]);
+        let mut slot = std::mem::replace(&mut self.tables[s], Arc::from(Vec::new()));
+        if !(slot.len() == len && Arc::get_mut(&mut slot).is_some()) {
+            slot = std::iter::repeat_n(0.0f32, len).collect();
+        }
+        let buf = Arc::get_mut(&mut slot).expect("freshly allocated table is unique");
+        let (candidates, total) = self.exact_walk(blk, self.combined_of(s), |x0, v| {
+            for (o, &s) in buf[x0..x0 + b].iter_mut().zip(v) {
+                *o = s as f32;
             }
-            let raw = Arc::get_mut(&mut slot).expect("freshly allocated sums are unique");
-            let (candidates, total) = self.exact_walk(blk, self.combined_of(s), |x0, v| {
-                raw[x0..x0 + b].copy_from_slice(v);
-            });
-            let (best, arg) = self.best_of(s, candidates);
-            self.finish(s, raw, best, arg);
-            self.raw[s] = slot;
-            (best, total)
-        } else {
-            self.raw[s] = Arc::default();
-            let mut slot = std::mem::replace(&mut self.tables[s], Arc::from(Vec::new()));
-            if !(slot.len() == len && Arc::get_mut(&mut slot).is_some()) {
-                slot = std::iter::repeat_n(0.0f32, len).collect();
-            }
-            let buf = Arc::get_mut(&mut slot).expect("freshly allocated table is unique");
-            let (candidates, total) = self.exact_walk(blk, self.combined_of(s), |x0, v| {
-                for (o, &s) in buf[x0..x0 + b].iter_mut().zip(v) {
-                    *o = s as f32;
-                }
-            });
-            let (best, arg) = self.best_of(s, candidates);
-            self.max_raw[s] = best;
-            self.argmax[s] = arg;
-            let scale = (1.0 / (self.n as f64 * best)) as f32;
-            for v in buf.iter_mut() {
-                *v = (*v * scale).min(1.0);
-            }
-            buf[arg as usize] = 1.0;
-            self.tables[s] = slot;
-            (best, total)
-        };
+        });
+        let (best, arg) = self.best_of(s, candidates);
+        self.max_raw[s] = best;
+        self.argmax[s] = arg;
+        self.inv[s] = unit_factor(buf[arg as usize]);
+        self.tables[s] = slot;
         self.updates[s] = 0;
         total / (len as f64 * self.n as f64 * best)
     }
 
-    /// Add the changes `deltas` of rows `dims` (see
-    /// [`Landscape::update_combined`]) to the raw sums of distinct table `s`
-    /// in one pass over all states, then find the maximum among the states
-    /// within the (drift-widened) tolerance of the best sum and rewrite the
-    /// lookup table. The sums are written to a fresh buffer when a clone
-    /// shares them. Returns the table's mean e.
+    /// Apply the changes `deltas` of rows `dims` (see
+    /// [`Landscape::update_combined`]) to the stored sums of distinct table
+    /// `s` without walking again, in one pass that also finds each block's
+    /// best new sum (writing a fresh table when a clone shares it); the
+    /// practices within the (drift-widened) tolerance of the best are then
+    /// scored directly, which gives the exact maximum.
     ///
     /// A state is a block of `l` low bits below the high bits `h`; the change
     /// of a state depends on `h` only through the high bits that feed a
     /// changed row (the mask `f`), so the change of a whole block is
     /// tabulated once per value of `h & f` and then added to every block
     /// with that value in a contiguous loop.
-    fn exact_update(&mut self, s: usize, blk: &LowBlock, dims: &[usize], deltas: &[f64]) -> f64 {
+    fn exact_update(&mut self, s: usize, blk: &LowBlock, dims: &[usize], deltas: &[f64]) {
         let n = self.n;
         let w = self.w;
         let l = blk.l;
         let b = 1usize << l;
         let blocks = 1usize << (n - l);
-        let len = 1usize << n;
         let lo = &blk.lo;
         // feed[j * MAX_TABLED_N + t]: the bits of row dims[j]'s index set by
         // high bit t (practice bit l + t); f: the high bits feeding any row.
@@ -890,99 +880,64 @@ impl Landscape {
         // change afresh.
         let groups = 1usize << f.count_ones();
         let cache = groups < blocks && groups * b <= COMB_CACHE;
-        let mut combs = vec![0.0f64; if cache { groups * b } else { b }];
-        let mut group_of = vec![u32::MAX; if cache { blocks } else { 0 }];
-        let mut next = 0u32;
-
-        let mut slot = std::mem::take(&mut self.raw[s]);
-        let old = if Arc::get_mut(&mut slot).is_some() {
-            None
-        } else {
-            Some(std::mem::replace(
-                &mut slot,
-                Arc::new(Vec::with_capacity(len)),
-            ))
+        let mut cs = BlockChanges {
+            comb: vec![0.0f64; b],
+            combs: vec![0.0f32; if cache { groups * b } else { b }],
+            group_of: vec![u32::MAX; if cache { blocks } else { 0 }],
+            next: 0,
+            cache,
+            b,
+            f,
         };
-        let raw = Arc::get_mut(&mut slot).expect("fresh sums are unique");
-        let mut block_max = vec![0.0f64; blocks];
-        let mut total = 0.0;
-        let mut top = f64::NEG_INFINITY;
-        for h in 0..blocks {
-            let x0 = h << l;
-            let g = if cache {
-                let g = &mut group_of[h & f];
-                if *g == u32::MAX {
-                    *g = next;
-                    next += 1;
-                    tabulate(&mut combs[*g as usize * b..(*g as usize + 1) * b], h);
-                }
-                *g as usize
-            } else {
-                tabulate(&mut combs, h);
-                0
-            };
-            if let Some(src) = &old {
-                // Copy the shared block into the fresh buffer (then update it
-                // while it is in L1).
-                raw.extend_from_slice(&src[x0..x0 + b]);
-            }
-            let (sum, max) = add_sum_max(&mut raw[x0..x0 + b], &combs[g * b..(g + 1) * b]);
-            total += sum;
-            block_max[h] = max;
-            top = top.max(max);
-        }
-        drop(old);
-        debug_assert_eq!(raw.len(), len);
+        // One pass: add each block's changes to its stored sums (into a
+        // fresh buffer when a clone shares the table), keeping the total and
+        // each block's best sum.
         self.updates[s] += dims.len();
-        // Every raw sum is within E = 2e-11 (the walk) + updates * ROW_ERR of
-        // its exact value, so a maximiser's sum is within 2E of the best sum,
-        // and GRAY_TOL covers 4e-11 plus the rounding of the direct scores.
-        let cut = top - (GRAY_TOL + 2.0 * self.updates[s] as f64 * ROW_ERR);
+        let mut block_max = vec![f32::NEG_INFINITY; blocks];
+        let mut slot = std::mem::replace(&mut self.tables[s], Arc::from(Vec::new()));
+        if let Some(buf) = Arc::get_mut(&mut slot) {
+            for (h, bm) in block_max.iter_mut().enumerate() {
+                let x0 = h << l;
+                let comb = cs.get(h, &mut tabulate);
+                *bm = add_max(&mut buf[x0..x0 + b], comb);
+            }
+        } else {
+            let mut fresh: Vec<f32> = slot.to_vec();
+            for (h, bm) in block_max.iter_mut().enumerate() {
+                let x0 = h << l;
+                let comb = cs.get(h, &mut tabulate);
+                *bm = add_max(&mut fresh[x0..x0 + b], comb);
+            }
+            slot = Arc::from(fresh);
+        }
+        // A stored sum is within F32_ERR * (N + 1) of its exact value after
+        // the walk, and each row update adds at most F32_ERR * (2N + K + 3)
+        // (the change, below K + 3 rows in magnitude, rounded to f32, and the
+        // rounding of the new sum, below N); a maximiser's stored sum is
+        // therefore within twice the bound of the best stored one.
+        let err = (self.updates[s] + 1) as f64 * F32_ERR * (2 * n + self.k + 3) as f64;
+        let top = block_max.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v)) as f64;
+        let cut = top - 2.0 * err - GRAY_TOL;
         let t = self.combined_of(s);
         let mut best = f64::NEG_INFINITY;
         let mut arg = 0u64;
-        for (h, _) in block_max.iter().enumerate().filter(|&(_, &m)| m > cut) {
+        for h in (0..blocks).filter(|&h| block_max[h] as f64 > cut) {
             let x0 = h << l;
-            for (i, _) in raw[x0..x0 + b]
-                .iter()
-                .enumerate()
-                .filter(|&(_, &v)| v > cut)
-            {
-                let x = (x0 | i) as u64;
-                let v = self.score(t, x);
-                if v > best || (v == best && x < arg) {
-                    best = v;
-                    arg = x;
+            for (i, &v) in slot[x0..x0 + b].iter().enumerate() {
+                if v as f64 > cut {
+                    let x = (x0 | i) as u64;
+                    let v = self.score(t, x);
+                    if v > best || (v == best && x < arg) {
+                        best = v;
+                        arg = x;
+                    }
                 }
             }
         }
-        self.finish(s, raw, best, arg);
-        self.raw[s] = slot;
-        total / (len as f64 * n as f64 * best)
-    }
-
-    /// Record the exact maximum `best` (a mean over dimensions) and its
-    /// argmax for distinct table `s`, and write its lookup table
-    /// `min(raw / (n * best), 1)` with the argmax at exactly 1 (in place when
-    /// no one shares it).
-    fn finish(&mut self, s: usize, raw: &[f64], best: f64, arg: u64) {
         self.max_raw[s] = best;
         self.argmax[s] = arg;
-        let scale = 1.0 / (self.n as f64 * best);
-        let e = |&r: &f64| {
-            let v = (r * scale) as f32;
-            if v < 1.0 { v } else { 1.0 }
-        };
-        let table = &mut self.tables[s];
-        match Arc::get_mut(table) {
-            Some(buf) if buf.len() == raw.len() => {
-                for (o, r) in buf.iter_mut().zip(raw) {
-                    *o = e(r);
-                }
-            }
-            _ => *table = raw.iter().map(e).collect(),
-        }
-        Arc::get_mut(table).expect("lookup table is unique")[arg as usize] = 1.0;
+        self.inv[s] = unit_factor(slot[arg as usize]);
+        self.tables[s] = slot;
     }
 
     fn rebuild_estimated(&mut self) {
@@ -1039,29 +994,78 @@ fn sum_max(v: &[f64]) -> (f64, f64) {
     (sum, max)
 }
 
-/// Add `c` to `v`; the sum and maximum of the new `v` (as [`sum_max`]).
+/// The changes of the blocks of an update: tabulated once per value of the
+/// feeding high bits when they fit (`cache`), else afresh for each block.
+struct BlockChanges {
+    /// Scratch of one block's change, summed over rows in `f64`.
+    comb: Vec<f64>,
+    /// The changes, rounded once to `f32`.
+    combs: Vec<f32>,
+    group_of: Vec<u32>,
+    next: u32,
+    cache: bool,
+    b: usize,
+    f: usize,
+}
+
+impl BlockChanges {
+    /// The change of every state of the block with high bits `h`.
+    fn get(&mut self, h: usize, tabulate: &mut impl FnMut(&mut [f64], usize)) -> &[f32] {
+        let b = self.b;
+        let mut fill = |combs: &mut [f32]| {
+            tabulate(&mut self.comb, h);
+            for (o, &c) in combs.iter_mut().zip(&self.comb) {
+                *o = c as f32;
+            }
+        };
+        if !self.cache {
+            fill(&mut self.combs[..b]);
+            return &self.combs[..b];
+        }
+        let g = &mut self.group_of[h & self.f];
+        if *g == u32::MAX {
+            *g = self.next;
+            self.next += 1;
+            let at = *g as usize * b;
+            fill(&mut self.combs[at..at + b]);
+        }
+        let at = self.group_of[h & self.f] as usize * b;
+        &self.combs[at..at + b]
+    }
+}
+
+/// Add the changes `c` to the stored sums `v`; the maximum of the new sums
+/// (eight independent lanes, so the loop vectorises).
 #[inline]
-fn add_sum_max(v: &mut [f64], c: &[f64]) -> (f64, f64) {
-    let mut s = [0.0f64; 4];
-    let mut m = [f64::NEG_INFINITY; 4];
-    let mut vs = v.chunks_exact_mut(4);
-    let mut cs = c.chunks_exact(4);
+fn add_max(v: &mut [f32], c: &[f32]) -> f32 {
+    let mut m = [f32::NEG_INFINITY; 8];
+    let mut vs = v.chunks_exact_mut(8);
+    let mut cs = c.chunks_exact(8);
     for (v, c) in (&mut vs).zip(&mut cs) {
-        for j in 0..4 {
+        for j in 0..8 {
             let x = v[j] + c[j];
             v[j] = x;
-            s[j] += x;
             m[j] = if x > m[j] { x } else { m[j] };
         }
     }
-    let mut sum = (s[0] + s[1]) + (s[2] + s[3]);
-    let mut max = m[0].max(m[1]).max(m[2].max(m[3]));
+    let mut max = m.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
     for (v, &c) in vs.into_remainder().iter_mut().zip(cs.remainder()) {
         *v += c;
-        sum += *v;
         max = max.max(*v);
     }
-    (sum, max)
+    max
+}
+
+/// The factor that turns a stored sum into e, given the stored sum of the
+/// argmax: its reciprocal, nudged up if need be so that the argmax's e is
+/// exactly 1 (e is capped at 1).
+fn unit_factor(top: f32) -> f64 {
+    let top = top as f64;
+    let mut inv = 1.0 / top;
+    while top * inv < 1.0 {
+        inv = inv.next_up();
+    }
+    inv
 }
 
 /// Scratch shared by the exact walks of one rebuild: the practices are split
@@ -1483,9 +1487,9 @@ mod tests {
     #[test]
     fn memory_estimate_is_sane() {
         let m = Landscape::memory_bytes(&spec(16, 3, 4, 0.5));
-        assert!(m > 4 * (1 << 16) * 12 && m < 4 * (1 << 16) * 12 + 200_000);
+        assert!(m > 4 * (1 << 16) * 8 && m < 4 * (1 << 16) * 8 + 200_000);
         let one = Landscape::memory_bytes(&spec(20, 5, 1, 0.0));
-        assert!(one >= (1 << 20) * 12);
+        assert!(one >= (1 << 20) * 8);
         assert!(Landscape::memory_bytes(&spec(64, 63, 1, 0.0)) == usize::MAX);
     }
 
@@ -1498,7 +1502,7 @@ mod tests {
     }
 
     /// Compare `l` with a full rebuild of a clone: maxima and argmax exactly,
-    /// the lookup table within `1e-6`, the mean within `1e-9`; and the
+    /// the lookup table within `1e-5`, the mean within `1e-6`; and the
     /// maxima with brute force. Rebuilding the clone must leave `l` alone.
     fn assert_matches_full_rebuild(l: &Landscape, what: &str) {
         let before = tables_of(l);
@@ -1519,11 +1523,11 @@ mod tests {
             assert_eq!(l.eval(c, l.argmax(c)), 1.0, "{what} ctx {c}");
             for x in 0..(1u64 << l.n()) {
                 let (a, b) = (l.eval(c, x), full.eval(c, x));
-                assert!((a - b).abs() < 1e-6, "{what} ctx {c} x {x}: {a} vs {b}");
+                assert!((a - b).abs() < 1e-5, "{what} ctx {c} x {x}: {a} vs {b}");
                 assert!(a > 0.0 && a <= 1.0, "{what} ctx {c} x {x}: {a}");
             }
             let (a, b) = (l.mean_e(c), full.mean_e(c));
-            assert!((a - b).abs() < 1e-9, "{what} ctx {c}: mean {a} vs {b}");
+            assert!((a - b).abs() < 1e-6, "{what} ctx {c}: mean {a} vs {b}");
         }
     }
 
@@ -1534,7 +1538,6 @@ mod tests {
             .iter()
             .flat_map(|t| t.iter().map(|e| e.to_bits() as u64))
             .collect();
-        v.extend(l.raw.iter().flat_map(|r| r.iter().map(|e| e.to_bits())));
         v.extend(l.max_raw.iter().map(|m| m.to_bits()));
         v.extend(l.argmax.iter().copied());
         v.extend(l.combined.iter().map(|e| e.to_bits()));
@@ -1639,35 +1642,6 @@ mod tests {
                 most > REWALK_ROWS / 2 && rewalked,
                 "most {most}, rewalked {rewalked}"
             );
-        }
-    }
-
-    #[test]
-    fn forgetting_sums_keeps_lookups_and_unshares_the_running_landscape() {
-        let s = spec(12, 3, 4, 0.5);
-        let mut cur = gen_(&s, 50);
-        let mut twin = gen_(&s, 50);
-        for year in 0..30 {
-            let r = || stream(50, 0, 0, Purpose::Turbulence, year);
-            cur.turbulence(0.05, &mut r());
-            twin.turbulence(0.05, &mut r());
-            let mut snapshot = cur.clone();
-            snapshot.forget_sums();
-            assert!(snapshot.raw.iter().all(|r| r.is_empty()));
-            assert!(cur.raw.iter().all(|r| Arc::strong_count(r) == 1));
-            for c in 0..4 {
-                assert_eq!(snapshot.max_raw(c), cur.max_raw(c));
-                assert_eq!(snapshot.argmax(c), cur.argmax(c));
-                assert_eq!(snapshot.mean_e(c), cur.mean_e(c));
-                for x in 0..(1u64 << 12) {
-                    assert_eq!(snapshot.eval(c, x).to_bits(), cur.eval(c, x).to_bits());
-                }
-            }
-            // The running landscape goes on exactly as one never cloned.
-            assert!(tables_of(&cur) == tables_of(&twin), "year {year}");
-            // A landscape without sums walks afresh: still exact.
-            snapshot.turbulence(0.05, &mut stream(51, 0, 0, Purpose::Turbulence, year));
-            assert_matches_full_rebuild(&snapshot, &format!("year {year}"));
         }
     }
 

@@ -1086,13 +1086,13 @@ fn trial(
             v
         }
     };
-    let ctx = w.context[sc] as usize;
+    let land = s.landscape.context(w.context[sc] as usize);
     let mut delta = 0.0;
     for &t in &s.team {
         let p = s.practice[t as usize];
         let base = (p & !def) | (val & def);
         let prop = (base & !flips) | v;
-        delta += s.landscape.eval(ctx, prop) - s.landscape.eval(ctx, base);
+        delta += land.eval(prop) - land.eval(base);
     }
     delta /= s.team.len() as f64;
     let noise = l.evidence_noise / (0.5 + s.capacity[sc]);
@@ -1450,7 +1450,7 @@ fn school_pass(b: &mut Block, sc: usize, cx: &Cx, pin: &PassIn) {
     let hi = w.offsets[sc + 1] as usize - b.t0;
     let staff = hi - lo;
     let ctx = w.context[sc] as usize;
-    let land = pin.landscape;
+    let land = pin.landscape.context(ctx);
     let n = cx.n;
     let (seed, rep) = (w.seed, w.replicate);
 
@@ -1459,7 +1459,7 @@ fn school_pass(b: &mut Block, sc: usize, cx: &Cx, pin: &PassIn) {
     let mut sum = 0.0;
     for t in lo..hi {
         let x = b.practice[t];
-        let e = land.eval(ctx, x);
+        let e = land.eval(x);
         let o = e + l.classroom_noise * normal(&mut r);
         b.obs[t] = Scratch { obs: o, e, x };
         sum += o;
@@ -1527,8 +1527,8 @@ fn school_pass(b: &mut Block, sc: usize, cx: &Cx, pin: &PassIn) {
             let d = rt.random_range(0..n);
             let x = b.practice[t];
             let x2 = x ^ (1 << d);
-            let before = land.eval(ctx, x) + l.classroom_noise * normal(&mut rt);
-            let after = land.eval(ctx, x2) + l.classroom_noise * normal(&mut rt);
+            let before = land.eval(x) + l.classroom_noise * normal(&mut rt);
+            let after = land.eval(x2) + l.classroom_noise * normal(&mut rt);
             if after > before {
                 b.practice[t] = x2;
                 b.pending[t] &= !(1 << d);
@@ -1565,7 +1565,7 @@ fn school_pass(b: &mut Block, sc: usize, cx: &Cx, pin: &PassIn) {
     for t in lo..hi {
         let x = b.practice[t];
         let sc = b.obs[t];
-        q += if sc.x == x { sc.e } else { land.eval(ctx, x) };
+        q += if sc.x == x { sc.e } else { land.eval(x) };
         counter.add(x & cx.mask);
     }
     let cnt = counter.finish();
@@ -1851,12 +1851,12 @@ fn year_end(s: &mut State, cx: &Cx, ykey: u64, y: u32) {
     s.yr_meetings.iter_mut().for_each(|x| *x = 0);
     // Recompute quality and majority practice after turnover and turbulence.
     for sc in 0..w.n_schools {
-        let ctx = w.context[sc] as usize;
+        let land = s.landscape.context(w.context[sc] as usize);
         let (lo, hi) = (w.offsets[sc] as usize, w.offsets[sc + 1] as usize);
         let mut q = 0.0;
         let mut counter = BitCounter::new(cx.n);
         for &x in &s.practice[lo..hi] {
-            q += s.landscape.eval(ctx, x);
+            q += land.eval(x);
             counter.add(x & cx.mask);
         }
         let cnt = counter.finish();
