@@ -449,6 +449,17 @@ impl Landscape {
         }
     }
 
+    /// Hand the lookup tables over to a copy of this landscape, which
+    /// becomes their only holder (so its turbulence updates them in place).
+    /// This landscape keeps its maxima and still evaluates, exactly but by
+    /// direct scoring; turbulence on it walks the tables afresh.
+    pub fn take_tables(&mut self) -> Landscape {
+        let full = self.clone();
+        self.tables = Vec::new();
+        self.inv = Vec::new();
+        full
+    }
+
     /// [`Landscape::eval`] for one context, with the context's table looked
     /// up once (for loops over many practices of one context).
     #[inline]
@@ -631,7 +642,7 @@ impl Landscape {
         if rows.iter().all(Vec::is_empty) {
             return changed;
         }
-        if !self.exact {
+        if !self.exact || self.tables.is_empty() {
             self.rebuild();
             return changed;
         }

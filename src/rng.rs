@@ -69,10 +69,32 @@ pub fn key(parts: &[u64]) -> u64 {
 /// A stream keyed by `(seed, replicate, entity, purpose, step)`.
 #[inline]
 pub fn stream(seed: u64, replicate: u64, entity: u64, purpose: Purpose, step: u64) -> StreamRng {
-    let k = key(&[seed, replicate, entity, purpose as u64, step]);
-    let hi = mix64(k ^ 0xD1B5_4A32_D192_ED03);
-    let state = ((hi as u128) << 64) | (k as u128) | 1;
-    StreamRng::new(state)
+    EntityKey::new(seed, replicate, entity).stream(purpose, step)
+}
+
+/// The first three parts of a stream key, `(seed, replicate, entity)`, for
+/// drawing several streams of one entity: `EntityKey::new(s, r, e)
+/// .stream(p, t)` is `stream(s, r, e, p, t)`, at less cost.
+#[derive(Clone, Copy, Debug)]
+pub struct EntityKey(u64);
+
+impl EntityKey {
+    #[inline]
+    pub fn new(seed: u64, replicate: u64, entity: u64) -> EntityKey {
+        EntityKey(key(&[seed, replicate, entity]))
+    }
+
+    /// The stream of this entity for `purpose` at `step`.
+    #[inline]
+    pub fn stream(self, purpose: Purpose, step: u64) -> StreamRng {
+        let mut k = self.0;
+        for p in [purpose as u64, step] {
+            k = mix64(k ^ mix64(p));
+        }
+        let hi = mix64(k ^ 0xD1B5_4A32_D192_ED03);
+        let state = ((hi as u128) << 64) | (k as u128) | 1;
+        StreamRng::new(state)
+    }
 }
 
 /// A per-replicate seed derived from the master seed (used by sweeps and
@@ -112,6 +134,18 @@ pub fn seeded<R: SeedableRng>(k: u64) -> R {
 mod tests {
     use super::*;
     use rand::RngExt;
+
+    #[test]
+    fn entity_keys_give_the_same_streams() {
+        use rand::Rng;
+        for (seed, rep, ent, step) in [(1, 2, 3, 4), (0, 0, 0, 0), (u64::MAX, 7, 1 << 62, 99)] {
+            let mut a = stream(seed, rep, ent, Purpose::Tinkering, step);
+            let mut b = EntityKey::new(seed, rep, ent).stream(Purpose::Tinkering, step);
+            for _ in 0..4 {
+                assert_eq!(a.next_u64(), b.next_u64());
+            }
+        }
+    }
 
     #[test]
     fn streams_are_deterministic_and_distinct() {

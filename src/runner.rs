@@ -120,7 +120,12 @@ pub fn run(
                 w.prepare_turbulence(sc.landscape.turbulence, &turbulence_keys(sc));
             }
             let mixes = mixes(sc, &w, r)?;
-            let start = model::burn_in(&w, &sc.burn_in_levers(), &st);
+            // A replicate's only strategy is the only reader of its landscape.
+            let start = if mixes.len() == 1 {
+                model::burn_in_taking(&mut w, &sc.burn_in_levers(), &st)
+            } else {
+                model::burn_in(&w, &sc.burn_in_levers(), &st)
+            };
             let facts = WorldFacts {
                 replicate: r,
                 schools: w.n_schools,
@@ -132,20 +137,30 @@ pub fn run(
                 maxima_exact: w.landscape.maxima_exact(),
                 q0: start.q0,
             };
-            let runs: Vec<RunResult> = sc
-                .strategies
-                .par_iter()
-                .enumerate()
-                .map(|(i, _)| {
-                    let record = model::run_mix(&w, &start, &mixes[i], &st);
-                    progress(done.fetch_add(1, Ordering::Relaxed) + 1);
-                    RunResult {
-                        strategy: i,
-                        replicate: r,
-                        record,
-                    }
-                })
-                .collect();
+            let runs: Vec<RunResult> = if mixes.len() == 1 {
+                // One strategy takes the start state over instead of a copy.
+                let record = model::run_mix_from(&w, start, &mixes[0], &st);
+                progress(done.fetch_add(1, Ordering::Relaxed) + 1);
+                vec![RunResult {
+                    strategy: 0,
+                    replicate: r,
+                    record,
+                }]
+            } else {
+                mixes
+                    .par_iter()
+                    .enumerate()
+                    .map(|(i, mix)| {
+                        let record = model::run_mix(&w, &start, mix, &st);
+                        progress(done.fetch_add(1, Ordering::Relaxed) + 1);
+                        RunResult {
+                            strategy: i,
+                            replicate: r,
+                            record,
+                        }
+                    })
+                    .collect()
+            };
             Ok((runs, facts))
         })
         .collect();

@@ -40,9 +40,8 @@ pub fn bernoulli_mask<R: Rng + ?Sized>(rng: &mut R, p: P16, within: u64) -> u64 
             word = rng.next_u64();
             left = 4;
         }
-        if ((word & 0xFFFF) as u32) < p.0 {
-            out |= 1u64 << b;
-        }
+        // Branch-free: whether the bit is kept is data the CPU cannot guess.
+        out |= u64::from(((word & 0xFFFF) as u32) < p.0) << b;
         word >>= 16;
         left -= 1;
     }
@@ -126,10 +125,25 @@ impl BitCounter {
     }
 
     /// Count the set bits of `x`.
-    #[inline]
+    #[inline(always)]
     pub fn add(&mut self, x: u64) {
-        for j in 0..self.bytes {
-            self.acc[j] += SPREAD[((x >> (8 * j)) & 0xFF) as usize];
+        // The usual practice widths get straight-line code.
+        match self.bytes {
+            1 => self.acc[0] += SPREAD[(x & 0xFF) as usize],
+            2 => {
+                self.acc[0] += SPREAD[(x & 0xFF) as usize];
+                self.acc[1] += SPREAD[((x >> 8) & 0xFF) as usize];
+            }
+            3 => {
+                self.acc[0] += SPREAD[(x & 0xFF) as usize];
+                self.acc[1] += SPREAD[((x >> 8) & 0xFF) as usize];
+                self.acc[2] += SPREAD[((x >> 16) & 0xFF) as usize];
+            }
+            bytes => {
+                for (j, a) in self.acc.iter_mut().enumerate().take(bytes) {
+                    *a += SPREAD[((x >> (8 * j)) & 0xFF) as usize];
+                }
+            }
         }
         self.pending += 1;
         if self.pending == 255 {
@@ -137,7 +151,7 @@ impl BitCounter {
         }
     }
 
-    #[inline]
+    #[inline(never)]
     fn flush(&mut self) {
         for j in 0..self.bytes {
             let a = self.acc[j];

@@ -12,5 +12,8 @@ pub mod sim;
 pub mod world;
 
 pub use indicators::{N_IND, NAMES};
-pub use sim::{Mix, Run, RunRecord, SchoolRow, Settings, State, burn_in, run_mix, run_strategy};
+pub use sim::{
+    Mix, Run, RunRecord, SchoolRow, Settings, State, burn_in, burn_in_taking, run_mix,
+    run_mix_from, run_strategy,
+};
 pub use world::{World, WorldInputs, build_world};

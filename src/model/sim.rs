@@ -16,7 +16,7 @@ use super::world::World;
 use crate::landscape::Landscape;
 use crate::network::Network;
 use crate::params::Levers;
-use crate::rng::{Purpose, StreamRng, entity, stream};
+use crate::rng::{EntityKey, Purpose, StreamRng, entity, stream};
 
 /// Model settings that are not strategy levers: time and outcome scale.
 #[derive(Clone, Debug)]
@@ -185,6 +185,21 @@ struct Scratch {
     x: u64,
 }
 
+impl Scratch {
+    /// No effectiveness known (`e` is NaN, so it never matches).
+    const UNKNOWN: Scratch = Scratch {
+        obs: f64::NAN,
+        e: f64::NAN,
+        x: 0,
+    };
+
+    /// The known effectiveness of practice `x`, if any.
+    #[inline]
+    fn known(&self, x: u64) -> Option<f64> {
+        (self.x == x && !self.e.is_nan()).then_some(self.e)
+    }
+}
+
 /// The levers of one strategy, authority by authority: `sets[of_authority[a]]`
 /// are the levers authority `a` runs with. A strategy whose authorities all
 /// run the same levers has one set ([`Mix::uniform`]).
@@ -222,6 +237,8 @@ struct SetCx {
     p1: P16,
     p2: f64,
     p_tinker: f64,
+    /// `p_tinker` quantised, for drawing who tinkers 16 bits at a time.
+    tinker: P16,
     /// ln(1 - p_tinker), for geometric skipping.
     ln_keep_tinker: f64,
     code_table: Vec<f64>,
@@ -274,6 +291,7 @@ impl<'a> Cx<'a> {
                     p1: P16::new(p1),
                     p2,
                     p_tinker: hazard(l.tinkering, dt),
+                    tinker: P16::new(hazard(l.tinkering, dt)),
                     ln_keep_tinker: (1.0 - hazard(l.tinkering, dt)).ln(),
                     code_table: (0..=max_staff)
                         .map(|k| 1.0 - (1.0 - p2).powi(k as i32))
@@ -352,6 +370,11 @@ impl<'a> Cx<'a> {
 impl State {
     /// The state before burn-in: random practices, undefined codes.
     pub fn initial(w: &World) -> State {
+        State::initial_with(w, w.landscape.clone())
+    }
+
+    /// [`State::initial`] on the given copy of the world's landscape.
+    fn initial_with(w: &World, landscape: Landscape) -> State {
         let n_t = w.n_teachers();
         let s = w.n_schools;
         let mask = w.landscape.mask();
@@ -363,11 +386,11 @@ impl State {
             }
         }
         State {
-            landscape: w.landscape.clone(),
+            landscape,
             practice,
             pending: vec![0; n_t],
             prior: vec![0; n_t],
-            obs: vec![Scratch::default(); n_t],
+            obs: vec![Scratch::UNKNOWN; n_t],
             code_def: vec![0; s],
             code_val: vec![0; s],
             code_mand: vec![0; s],
@@ -465,7 +488,19 @@ pub struct RunRecord {
 /// (Q0, attainment = potential, first publication). Returns the shared
 /// starting state of every strategy.
 pub fn burn_in(w: &World, burn: &Levers, st: &Settings) -> State {
-    let mut s = State::initial(w);
+    burn_in_from(w, State::initial(w), burn, st)
+}
+
+/// [`burn_in`] for a world whose landscape no one else will read: its
+/// lookup tables move into the state, which then updates them in place
+/// (the world's landscape keeps its maxima and evaluates by direct scoring).
+pub fn burn_in_taking(w: &mut World, burn: &Levers, st: &Settings) -> State {
+    let landscape = w.landscape.take_tables();
+    burn_in_from(w, State::initial_with(w, landscape), burn, st)
+}
+
+fn burn_in_from(w: &World, start: State, burn: &Levers, st: &Settings) -> State {
+    let mut s = start;
     let cx = Cx::new(w, &Mix::uniform(burn, w.n_authorities), st, 0.5);
     let spy = st.steps_per_year;
     // Burn-in runs under the conditions of year 0: burn's pressure, funded,
@@ -473,12 +508,13 @@ pub fn burn_in(w: &World, burn: &Levers, st: &Settings) -> State {
     for y in 0..st.burn_in_years {
         for k in 0..spy {
             let abs = (y * spy + k) as u64;
-            within_pass(&mut s, &cx, abs, 0, false);
+            // Quality and majority practice are read only from year 0 on.
+            within_pass(&mut s, &cx, abs, 0, Pass::Learn);
         }
         year_end_common(&mut s, &cx, y as u64);
     }
     // Year 0.
-    within_pass(&mut s, &cx, u64::MAX - 1, 0, false);
+    within_pass(&mut s, &cx, u64::MAX - 1, 0, Pass::Measure);
     s.q0 = s.quality.iter().sum::<f64>() / w.n_schools as f64;
     s.q0_school.copy_from_slice(&s.quality);
     let q0 = s.q0;
@@ -558,7 +594,12 @@ impl<'a> Run<'a> {
     /// # Panics
     /// If `mix` does not give a lever set for each of the world's authorities.
     pub fn with_mix(w: &'a World, start: &State, mix: &Mix, st: &'a Settings) -> Run<'a> {
-        let mut s = start.clone();
+        Run::from_state(w, start.clone(), mix, st)
+    }
+
+    /// [`Run::with_mix`] taking the year-0 state over (no copy).
+    pub fn from_state(w: &'a World, start: State, mix: &Mix, st: &'a Settings) -> Run<'a> {
+        let mut s = start;
         let cx = Cx::new(w, mix, st, s.q0);
         init_strategy(&mut s, &cx);
         let steps = (st.years * st.steps_per_year) as usize;
@@ -654,7 +695,12 @@ pub fn run_strategy(w: &World, start: &State, l: &Levers, st: &Settings) -> RunR
 /// Run one strategy from the shared year-0 state to the end, each
 /// authority running its own levers.
 pub fn run_mix(w: &World, start: &State, mix: &Mix, st: &Settings) -> RunRecord {
-    let mut run = Run::with_mix(w, start, mix, st);
+    run_mix_from(w, start.clone(), mix, st)
+}
+
+/// [`run_mix`] taking the year-0 state over (for a replicate's only strategy).
+pub fn run_mix_from(w: &World, start: State, mix: &Mix, st: &Settings) -> RunRecord {
+    let mut run = Run::from_state(w, start, mix, st);
     while run.step() {}
     run.finish()
 }
@@ -816,7 +862,7 @@ fn step(s: &mut State, cx: &Cx, t: u64, abs: u64, y: u32) {
     } else {
         s.findings.clear();
     }
-    within_pass(s, cx, abs, y, true);
+    within_pass(s, cx, abs, y, Pass::Attain);
 }
 
 // ---------------------------------------------------------------- cascade
@@ -948,9 +994,14 @@ fn deliver(
         if e == 0 {
             continue;
         }
-        // Teacher hand-over.
+        // Teacher hand-over (the corrupted details' values are drawn only
+        // when some are corrupted).
         let tc = bernoulli_mask(&mut er, fid_loss, e);
-        let tmsg = (msg & !tc) | (er.next_u64() & tc);
+        let tmsg = if tc == 0 {
+            msg
+        } else {
+            (msg & !tc) | (er.next_u64() & tc)
+        };
         let newly = e & new_mand & !s.pending[t];
         s.prior[t] = (s.prior[t] & !newly) | (s.practice[t] & newly);
         s.pending[t] |= e & new_mand;
@@ -1053,10 +1104,18 @@ fn trial(
     let (w, l) = (cx.w, cx.lv(sc));
     let (lo, hi) = (w.offsets[sc] as usize, w.offsets[sc + 1] as usize);
     s.team.clear();
-    for t in lo..hi {
-        if r.random::<f64>() < l.team_share {
-            s.team.push(t as u32);
+    // Each teacher joins with probability team_share (16 bits each, up to
+    // 64 teachers a mask).
+    let share = P16::new(l.team_share);
+    let mut t0 = lo;
+    while t0 < hi {
+        let k = (hi - t0).min(64);
+        let mut m = bernoulli_mask(r, share, low_mask(k as u32));
+        while m != 0 {
+            s.team.push((t0 + m.trailing_zeros() as usize) as u32);
+            m &= m - 1;
         }
+        t0 += k;
     }
     if s.team.is_empty() {
         s.team.push(r.random_range(lo..hi) as u32);
@@ -1388,10 +1447,26 @@ struct PassIn<'a> {
     abs: u64,
     /// The year whose conditions apply (0 in burn-in).
     year: u32,
-    attain: bool,
+    pass: Pass,
+}
+
+/// What a school-local pass computes after within-school learning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pass {
+    /// Nothing more (burn-in, where quality and majority are not read).
+    Learn,
+    /// Quality and majority practice (year 0).
+    Measure,
+    /// Quality, majority practice and attainment (a strategy's steps).
+    Attain,
 }
 
 const GRAIN_TEACHERS: usize = 4096;
+
+/// From this tinkering probability per step (in 2^-16), who tinkers is
+/// drawn teacher by teacher, 16 bits each, rather than by geometric
+/// skipping, whose logarithm costs more than about twenty 16-bit draws.
+const TINKER_CHUNKS_FROM: u32 = 65536 / 20;
 
 fn par_blocks(b: Block, cx: &Cx, pin: &PassIn) {
     let s1 = b.s0 + b.code_def.len();
@@ -1410,7 +1485,7 @@ fn par_blocks(b: Block, cx: &Cx, pin: &PassIn) {
 
 /// Within-school learning, reversion, quality and attainment of every
 /// school (in parallel over schools; each school has its own streams).
-fn within_pass(s: &mut State, cx: &Cx, abs: u64, year: u32, attain: bool) {
+fn within_pass(s: &mut State, cx: &Cx, abs: u64, year: u32, pass: Pass) {
     let q0 = s.q0;
     let pin = PassIn {
         landscape: &s.landscape,
@@ -1419,7 +1494,7 @@ fn within_pass(s: &mut State, cx: &Cx, abs: u64, year: u32, attain: bool) {
         q0,
         abs,
         year,
-        attain,
+        pass,
     };
     let b = Block {
         s0: 0,
@@ -1452,14 +1527,14 @@ fn school_pass(b: &mut Block, sc: usize, cx: &Cx, pin: &PassIn) {
     let ctx = w.context[sc] as usize;
     let land = pin.landscape.context(ctx);
     let n = cx.n;
-    let (seed, rep) = (w.seed, w.replicate);
-
+    let key = EntityKey::new(w.seed, w.replicate, sc as u64);
     // Observed classroom effectiveness, and the superior group's majorities.
-    let mut r = stream(seed, rep, sc as u64, Purpose::CodeLearning, pin.abs);
+    let mut r = key.stream(Purpose::CodeLearning, pin.abs);
     let mut sum = 0.0;
     for t in lo..hi {
         let x = b.practice[t];
-        let e = land.eval(x);
+        // Practices unchanged since the last quality pass keep their e.
+        let e = b.obs[t].known(x).unwrap_or_else(|| land.eval(x));
         let o = e + l.classroom_noise * normal(&mut r);
         b.obs[t] = Scratch { obs: o, e, x };
         sum += o;
@@ -1468,10 +1543,10 @@ fn school_pass(b: &mut Block, sc: usize, cx: &Cx, pin: &PassIn) {
     let mut counter = BitCounter::new(n);
     let mut sup = 0u32;
     for t in lo..hi {
-        if b.obs[t].obs > mean_obs {
-            sup += 1;
-            counter.add(b.practice[t] & cx.mask);
-        }
+        // Branch-free: about half the teachers are above the mean, at random.
+        let above = b.obs[t].obs > mean_obs;
+        sup += u32::from(above);
+        counter.add(b.practice[t] & cx.mask & 0u64.wrapping_sub(u64::from(above)));
     }
     let ones = counter.finish();
     let old_def = b.code_def[i];
@@ -1501,7 +1576,7 @@ fn school_pass(b: &mut Block, sc: usize, cx: &Cx, pin: &PassIn) {
         }
     }
     // Socialisation toward the code as it was at the start of the step.
-    let mut rs = stream(seed, rep, sc as u64, Purpose::Socialisation, pin.abs);
+    let mut rs = key.stream(Purpose::Socialisation, pin.abs);
     for t in lo..hi {
         let diff = (b.practice[t] ^ old_val) & old_def & cx.mask;
         if diff != 0 {
@@ -1520,9 +1595,33 @@ fn school_pass(b: &mut Block, sc: usize, cx: &Cx, pin: &PassIn) {
     }
     // Tinkering.
     if set.p_tinker > 0.0 {
-        // Geometric skipping: one draw per tinkering teacher, not per teacher.
-        let mut rt = stream(seed, rep, sc as u64, Purpose::Tinkering, pin.abs);
-        let mut t = lo + geometric_skip(&mut rt, set.ln_keep_tinker);
+        let mut rt = key.stream(Purpose::Tinkering, pin.abs);
+        // Who tinkers: a 16-bit uniform per teacher (four a draw) when many
+        // do; geometric skipping (one draw per tinkering teacher) when few do.
+        let chunks = set.tinker.0 >= TINKER_CHUNKS_FROM;
+        let mut word = 0u64;
+        let mut left = 0u32;
+        let mut next = |rt: &mut StreamRng, t: usize| -> usize {
+            if !chunks {
+                return t + geometric_skip(rt, set.ln_keep_tinker);
+            }
+            let mut t = t;
+            while t < hi {
+                if left == 0 {
+                    word = rt.next_u64();
+                    left = 4;
+                }
+                let u = (word & 0xFFFF) as u32;
+                word >>= 16;
+                left -= 1;
+                if u < set.tinker.0 {
+                    break;
+                }
+                t += 1;
+            }
+            t
+        };
+        let mut t = next(&mut rt, lo);
         while t < hi {
             let d = rt.random_range(0..n);
             let x = b.practice[t];
@@ -1533,7 +1632,7 @@ fn school_pass(b: &mut Block, sc: usize, cx: &Cx, pin: &PassIn) {
                 b.practice[t] = x2;
                 b.pending[t] &= !(1 << d);
             }
-            t += 1 + geometric_skip(&mut rt, set.ln_keep_tinker);
+            t = next(&mut rt, t + 1);
         }
     }
     // Reversion of mandated, unowned practice.
@@ -1543,7 +1642,7 @@ fn school_pass(b: &mut Block, sc: usize, cx: &Cx, pin: &PassIn) {
         let rate = l.reversion * (1.0 - pin.ownership[sc]) * (1.0 - pressure);
         let p = P16::new(hazard(rate, cx.dt));
         if !p.is_zero() {
-            let mut rr = stream(seed, rep, sc as u64, Purpose::Reversion, pin.abs);
+            let mut rr = key.stream(Purpose::Reversion, pin.abs);
             let mut count = 0u32;
             for t in lo..hi {
                 let m = bernoulli_mask(&mut rr, p, b.pending[t]);
@@ -1560,12 +1659,23 @@ fn school_pass(b: &mut Block, sc: usize, cx: &Cx, pin: &PassIn) {
         }
     }
     // Quality, majority practice, attainment.
+    if pin.pass == Pass::Learn {
+        return;
+    }
     let mut q = 0.0;
     let mut counter = BitCounter::new(n);
     for t in lo..hi {
         let x = b.practice[t];
-        let sc = b.obs[t];
-        q += if sc.x == x { sc.e } else { land.eval(x) };
+        let sc = &mut b.obs[t];
+        q += match sc.known(x) {
+            Some(e) => e,
+            None => {
+                let e = land.eval(x);
+                sc.e = e;
+                sc.x = x;
+                e
+            }
+        };
         counter.add(x & cx.mask);
     }
     let cnt = counter.finish();
@@ -1573,7 +1683,7 @@ fn school_pass(b: &mut Block, sc: usize, cx: &Cx, pin: &PassIn) {
     b.quality[i] = q;
     b.majority[i] = majority_of(&cnt, staff, n, b.code_val[i] & b.code_def[i]);
     let _ = pin.capacity;
-    if pin.attain {
+    if pin.pass == Pass::Attain {
         let p = potential(w, cx.st, pin.q0, sc, q);
         let k = 1.0 - (-cx.st.responsiveness * cx.dt).exp();
         b.attainment[i] += k * (p - b.attainment[i]);
@@ -1680,6 +1790,8 @@ fn year_end_common(s: &mut State, cx: &Cx, ykey: u64) {
                 s.landscape.turbulence(cx.st.turbulence, &mut r);
             }
         }
+        // Known effectiveness values belong to the old landscape.
+        s.obs.fill(Scratch::UNKNOWN);
     }
 }
 
@@ -1855,8 +1967,11 @@ fn year_end(s: &mut State, cx: &Cx, ykey: u64, y: u32) {
         let (lo, hi) = (w.offsets[sc] as usize, w.offsets[sc + 1] as usize);
         let mut q = 0.0;
         let mut counter = BitCounter::new(cx.n);
-        for &x in &s.practice[lo..hi] {
-            q += land.eval(x);
+        for (&x, sc) in s.practice[lo..hi].iter().zip(&mut s.obs[lo..hi]) {
+            let e = land.eval(x);
+            sc.e = e;
+            sc.x = x;
+            q += e;
             counter.add(x & cx.mask);
         }
         let cnt = counter.finish();
