@@ -166,21 +166,32 @@ pub fn execute(
         w.prepare_turbulence(sc.landscape.turbulence, &runner::turbulence_keys(&sc));
     }
     let mixes = runner::mixes(&sc, &w, 0)?;
-    let start = model::burn_in(&w, &sc.burn_in_levers(), &st);
     let spy = sc.run.steps_per_year as usize;
     let cols = sw.columns();
-    let values = strategies
-        .par_iter()
-        .map(|&i| {
-            let rec = model::run_mix(&w, &start, &mixes[i], &st);
-            cols.iter()
-                .map(|&(ind, y)| {
-                    let v = year_value(&rec.rows, spy, y as usize, ind);
-                    v.is_finite().then_some(v)
-                })
-                .collect()
-        })
-        .collect();
+    let values_of = |rec: model::RunRecord| -> Vec<Option<f64>> {
+        cols.iter()
+            .map(|&(ind, y)| {
+                let v = year_value(&rec.rows, spy, y as usize, ind);
+                v.is_finite().then_some(v)
+            })
+            .collect()
+    };
+    let values = if let [only] = strategies {
+        // One strategy takes the world's tables and the start state over.
+        let start = model::burn_in_taking(&mut w, &sc.burn_in_levers(), &st);
+        vec![values_of(model::run_mix_from(
+            &w,
+            start,
+            &mixes[*only],
+            &st,
+        ))]
+    } else {
+        let start = model::burn_in(&w, &sc.burn_in_levers(), &st);
+        strategies
+            .par_iter()
+            .map(|&i| values_of(model::run_mix(&w, &start, &mixes[i], &st)))
+            .collect()
+    };
     Ok(Record {
         run: run.id,
         point: run.point,
