@@ -156,14 +156,9 @@ fn landscape_build(bencher: Bencher, (n, k, c): (usize, usize, usize)) {
 /// and the rows redrawn differ from sample to sample.
 #[divan::bench(args = [0.02, 0.1])]
 fn landscape_turbulence(bencher: Bencher, p: f64) {
-    use orglearn::landscape::{Landscape, LandscapeSpec};
+    use orglearn::landscape::Landscape;
     use orglearn::rng::{Purpose, stream};
-    let spec = LandscapeSpec {
-        n: 16,
-        k: 3,
-        contexts: 4,
-        context_weight: 0.5,
-    };
+    let spec = main_landscape();
     let mut base =
         Landscape::generate(&spec, &mut stream(1, 0, 0, Purpose::Landscape, 0)).expect("valid");
     for year in 0..20 {
@@ -186,14 +181,9 @@ fn landscape_turbulence(bencher: Bencher, p: f64) {
 /// (`World::prepare_turbulence`) does.
 #[divan::bench(sample_count = 60, sample_size = 1)]
 fn landscape_schedule(bencher: Bencher) {
-    use orglearn::landscape::{Landscape, LandscapeSpec};
+    use orglearn::landscape::Landscape;
     use orglearn::rng::{Purpose, stream};
-    let spec = LandscapeSpec {
-        n: 16,
-        k: 3,
-        contexts: 4,
-        context_weight: 0.5,
-    };
+    let spec = main_landscape();
     let base =
         Landscape::generate(&spec, &mut stream(1, 0, 0, Purpose::Landscape, 0)).expect("valid");
     let mut rep = 0u64;
@@ -211,4 +201,14 @@ fn landscape_schedule(bencher: Bencher) {
             }
             kept
         });
+}
+
+/// The main model's landscape: N = 16, K = 3, 4 contexts, lambda = 0.5.
+fn main_landscape() -> orglearn::landscape::LandscapeSpec {
+    orglearn::landscape::LandscapeSpec {
+        n: 16,
+        k: 3,
+        contexts: 4,
+        context_weight: 0.5,
+    }
 }

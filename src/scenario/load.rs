@@ -967,6 +967,23 @@ fn check_mechanisms(ctx: &mut Ctx<'_>, r: &Resolved<'_>, own: &[&Entry]) {
     }
 }
 
+/// Apply one of a table's own keys to `r.levers`, recording it as an
+/// override; false (and the problem reported) if its value is invalid.
+fn apply_own(
+    ctx: &mut Ctx<'_>,
+    r: &mut Resolved<'_>,
+    e: &Entry,
+    spec: &LeverSpec,
+    path: &str,
+) -> bool {
+    let levers = &mut r.levers;
+    let ok = apply_entry(ctx, e, spec, path, &mut |k, v| levers.set(k, v));
+    if ok {
+        r.overrides.push(e.key.clone());
+    }
+    ok
+}
+
 /// Resolve one `[[strategy]]` table over `base`.
 fn resolve_strategy<'d>(
     ctx: &mut Ctx<'_>,
@@ -1020,10 +1037,8 @@ fn resolve_strategy<'d>(
             deferred.push((e, spec));
             continue;
         }
-        let levers = &mut r.levers;
-        if apply_entry(ctx, e, spec, &path, &mut |k, v| levers.set(k, v)) {
+        if apply_own(ctx, &mut r, e, spec, &path) {
             own.push(e);
-            r.overrides.push(e.key.clone());
         }
     }
     check_mechanisms(ctx, &r, &own);
@@ -1144,10 +1159,8 @@ fn resolve_group<'d>(
             ctx.report(e.key_loc, Some(path), msg);
             continue;
         };
-        let levers = &mut r.levers;
-        if apply_entry(ctx, e, spec, &path, &mut |k, v| levers.set(k, v)) {
+        if apply_own(ctx, &mut r, e, spec, &path) {
             own.push(e);
-            r.overrides.push(e.key.clone());
         }
     }
     check_mechanisms(ctx, &r, &own);
