@@ -781,3 +781,41 @@ fn built_in_sweeps_are_listed_and_the_smoke_sweep_is_small() {
     let (smoke, _) = Sweep::open("smoke").unwrap();
     assert_eq!(Plan::new(&smoke).n_runs(), 40);
 }
+
+#[test]
+fn a_lever_of_an_authority_table_can_be_swept() {
+    let text = r#"scenario = "learning-project"
+design = "grid"
+replicates = 1
+strategies = ["own-mix"]
+[[lever]]
+key = "strategy.own-mix.authority.2.cpd_hours"
+values = [10, 70]
+"#;
+    let sw = parse(text);
+    let plan = Plan::new(&sw);
+    let ids: Vec<u64> = (0..plan.n_runs()).collect();
+    let scs = orglearn::sweep::point_scenarios(&sw, &plan, &ids).unwrap();
+    let base = orglearn::scenario::Scenario::open(Some("learning-project"), &[]).unwrap();
+    let own = |sc: &orglearn::scenario::Scenario| {
+        sc.strategies
+            .iter()
+            .find(|s| s.name == "own-mix")
+            .unwrap()
+            .clone()
+    };
+    for (p, hours) in [(0u64, 10.0), (1, 70.0)] {
+        let st = own(&scs[&p]);
+        assert_eq!(st.groups[1].levers.cpd_hours, hours);
+        // Only that table changes.
+        let mut expected = own(&base);
+        expected.groups[1].levers.cpd_hours = hours;
+        expected.groups[1].overrides = st.groups[1].overrides.clone();
+        assert_eq!(st, expected);
+    }
+    let (msg, _) = error_of(&text.replace("authority.2.", "authority.4."));
+    assert!(
+        msg.contains("has 3 [[strategy.authority]] table(s)"),
+        "{msg}"
+    );
+}

@@ -1149,7 +1149,7 @@ fn lever_kind(key: &str, base: Option<&Scenario>) -> Result<Kind, String> {
     let unknown = || {
         let paths = all_lever_paths();
         format!(
-            "unknown lever `{key}`{}; a lever is SECTION.KEY (landscape, schools, network, levers), strategy.NAME.KEY or strategy.*.KEY; see `orglearn levers`",
+            "unknown lever `{key}`{}; a lever is SECTION.KEY (landscape, schools, network, levers), strategy.NAME.KEY, strategy.*.KEY or strategy.NAME.authority.J.KEY; see `orglearn levers`",
             nearest(key, paths.iter().map(String::as_str))
                 .map(|c| format!(" (did you mean `{c}`?)"))
                 .unwrap_or_default()
@@ -1178,6 +1178,26 @@ fn lever_kind(key: &str, base: Option<&Scenario>) -> Result<Kind, String> {
                     did_you_mean(name, names.iter().copied()),
                     names.join(", ")
                 ));
+            }
+            Ok(spec.kind)
+        }
+        ["strategy", name, "authority", j, k] => {
+            let spec = params::find_spec("strategy", k).ok_or_else(unknown)?;
+            if let Some(sc) = base {
+                let Some(st) = sc.strategies.iter().find(|s| s.name == *name) else {
+                    let names: Vec<&str> = sc.strategies.iter().map(|s| s.name.as_str()).collect();
+                    return Err(format!(
+                        "the base scenario has no strategy \"{name}\"{}; its strategies are {}",
+                        did_you_mean(name, names.iter().copied()),
+                        names.join(", ")
+                    ));
+                };
+                let n = st.groups.len();
+                if !j.parse::<usize>().is_ok_and(|j| (1..=n).contains(&j)) {
+                    return Err(format!(
+                        "strategy \"{name}\" has {n} [[strategy.authority]] table(s): expected strategy.{name}.authority.J.{k} with J from 1 to {n}"
+                    ));
+                }
             }
             Ok(spec.kind)
         }
