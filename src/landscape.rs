@@ -99,6 +99,8 @@ const BLOCK_BITS: usize = 10;
 const RESYNC_BLOCKS: usize = 255;
 /// Rows of at most this many entries (`K <= 9`) use a tabulated difference.
 const DIFF_LEN: usize = 1024;
+/// Touched dimensions the exact walk applies in one pass over a block.
+const FUSE: usize = 4;
 /// Relative rounding of an `f32` sum (`2^-24`); see the module documentation
 /// for the bound it gives after a walk and after each row update.
 const F32_ERR: f64 = 1.0 / 16_777_216.0;
@@ -983,6 +985,46 @@ impl Landscape {
     }
 }
 
+/// Add to each sum `v[s]` the tabulated changes `diffs[j * DIFF_LEN +
+/// lods[j][s]]` of the dimensions `j = 0, 1, ...`, one after the other.
+#[inline]
+fn apply_changes(v: &mut [f64], diffs: &[f64], lods: &[&[u32]]) {
+    const M: usize = DIFF_LEN - 1;
+    let d = |j: usize| &diffs[j * DIFF_LEN..(j + 1) * DIFF_LEN];
+    match lods {
+        [] => {}
+        [a] => {
+            let da = d(0);
+            for (s, &i) in v.iter_mut().zip(*a) {
+                *s += da[i as usize & M];
+            }
+        }
+        [a, b] => {
+            let (da, db) = (d(0), d(1));
+            for ((s, &i), &j) in v.iter_mut().zip(*a).zip(*b) {
+                *s = *s + da[i as usize & M] + db[j as usize & M];
+            }
+        }
+        [a, b, c] => {
+            let (da, db, dc) = (d(0), d(1), d(2));
+            for (((s, &i), &j), &k) in v.iter_mut().zip(*a).zip(*b).zip(*c) {
+                *s = *s + da[i as usize & M] + db[j as usize & M] + dc[k as usize & M];
+            }
+        }
+        [a, b, c, e] => {
+            let (da, db, dc, de) = (d(0), d(1), d(2), d(3));
+            for ((((s, &i), &j), &k), &l) in v.iter_mut().zip(*a).zip(*b).zip(*c).zip(*e) {
+                *s = *s
+                    + da[i as usize & M]
+                    + db[j as usize & M]
+                    + dc[k as usize & M]
+                    + de[l as usize & M];
+            }
+        }
+        _ => unreachable!("at most FUSE dimensions are fused"),
+    }
+}
+
 /// Sum and maximum of `v` (four independent lanes, so the loop pipelines).
 #[inline]
 fn sum_max(v: &[f64]) -> (f64, f64) {
@@ -1141,7 +1183,8 @@ impl Landscape {
         // hi[d]: the part of d's row index fed by the current high bits.
         let mut hi = vec![0u32; n];
         let mut v = vec![0.0f64; b];
-        let mut diff = [0.0f64; DIFF_LEN];
+        let mut diffs = vec![0.0f64; FUSE * DIFF_LEN];
+        let mut lods: [&[u32]; FUSE] = [&[]; FUSE];
         let fill = |v: &mut [f64], hi: &[u32]| {
             v.fill(0.0);
             for d in 0..n {
@@ -1164,32 +1207,39 @@ impl Landscape {
                 let m = l + bit;
                 let list =
                     &self.touch[self.touch_start[m] as usize..self.touch_start[m + 1] as usize];
-                for e in list {
-                    let d = e.dim as usize;
-                    let old = hi[d];
-                    let new = old ^ e.bit;
-                    hi[d] = new;
-                    if resync {
-                        continue;
+                // Up to FUSE touched dimensions are applied in one pass over
+                // the block; each sum still takes their changes one by one,
+                // in list order, so the result is that of one pass each.
+                for chunk in list.chunks(FUSE) {
+                    let mut k = 0;
+                    for e in chunk {
+                        let d = e.dim as usize;
+                        let old = hi[d];
+                        let new = old ^ e.bit;
+                        hi[d] = new;
+                        if resync {
+                            continue;
+                        }
+                        // hi and lo occupy disjoint bits, so hi | lo = hi + lo.
+                        let row_old = &t[d * w + old as usize..(d + 1) * w];
+                        let row_new = &t[d * w + new as usize..(d + 1) * w];
+                        let lod = &lo[d * b..(d + 1) * b];
+                        if w <= DIFF_LEN {
+                            // Tabulate the change for every low part.
+                            let top = blk.lo_max[d] as usize;
+                            let dk = &mut diffs[k * DIFF_LEN..k * DIFF_LEN + top + 1];
+                            for (j, c) in dk.iter_mut().enumerate() {
+                                *c = row_new[j] - row_old[j];
+                            }
+                            lods[k] = lod;
+                            k += 1;
+                        } else {
+                            for (s, &i) in v.iter_mut().zip(lod) {
+                                *s += row_new[i as usize] - row_old[i as usize];
+                            }
+                        }
                     }
-                    // hi and lo occupy disjoint bits, so hi | lo = hi + lo.
-                    let row_old = &t[d * w + old as usize..(d + 1) * w];
-                    let row_new = &t[d * w + new as usize..(d + 1) * w];
-                    let lod = &lo[d * b..(d + 1) * b];
-                    if w <= DIFF_LEN {
-                        // Tabulate the change for every low part, then apply.
-                        let top = blk.lo_max[d] as usize;
-                        for (j, c) in diff[..=top].iter_mut().enumerate() {
-                            *c = row_new[j] - row_old[j];
-                        }
-                        for (s, &i) in v.iter_mut().zip(lod) {
-                            *s += diff[i as usize & (DIFF_LEN - 1)];
-                        }
-                    } else {
-                        for (s, &i) in v.iter_mut().zip(lod) {
-                            *s += row_new[i as usize] - row_old[i as usize];
-                        }
-                    }
+                    apply_changes(&mut v, &diffs, &lods[..k]);
                 }
                 if resync {
                     fill(&mut v, &hi);
