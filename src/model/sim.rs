@@ -185,21 +185,6 @@ struct Scratch {
     x: u64,
 }
 
-impl Scratch {
-    /// No effectiveness known (`e` is NaN, so it never matches).
-    const UNKNOWN: Scratch = Scratch {
-        obs: f64::NAN,
-        e: f64::NAN,
-        x: 0,
-    };
-
-    /// The known effectiveness of practice `x`, if any.
-    #[inline]
-    fn known(&self, x: u64) -> Option<f64> {
-        (self.x == x && !self.e.is_nan()).then_some(self.e)
-    }
-}
-
 /// The levers of one strategy, authority by authority: `sets[of_authority[a]]`
 /// are the levers authority `a` runs with. A strategy whose authorities all
 /// run the same levers has one set ([`Mix::uniform`]).
@@ -390,7 +375,7 @@ impl State {
             practice,
             pending: vec![0; n_t],
             prior: vec![0; n_t],
-            obs: vec![Scratch::UNKNOWN; n_t],
+            obs: vec![Scratch::default(); n_t],
             code_def: vec![0; s],
             code_val: vec![0; s],
             code_mand: vec![0; s],
@@ -1665,16 +1650,8 @@ fn school_pass(b: &mut Block, sc: usize, cx: &Cx, pin: &PassIn) {
     let mut counter = BitCounter::new(n);
     for t in lo..hi {
         let x = b.practice[t];
-        let sc = &mut b.obs[t];
-        q += match sc.known(x) {
-            Some(e) => e,
-            None => {
-                let e = land.eval(x);
-                sc.e = e;
-                sc.x = x;
-                e
-            }
-        };
+        let sc = b.obs[t];
+        q += if sc.x == x { sc.e } else { land.eval(x) };
         counter.add(x & cx.mask);
     }
     let cnt = counter.finish();
@@ -1789,8 +1766,6 @@ fn year_end_common(s: &mut State, cx: &Cx, ykey: u64) {
                 s.landscape.turbulence(cx.st.turbulence, &mut r);
             }
         }
-        // Known effectiveness values belong to the old landscape.
-        s.obs.fill(Scratch::UNKNOWN);
     }
 }
 
@@ -1966,11 +1941,8 @@ fn year_end(s: &mut State, cx: &Cx, ykey: u64, y: u32) {
         let (lo, hi) = (w.offsets[sc] as usize, w.offsets[sc + 1] as usize);
         let mut q = 0.0;
         let mut counter = BitCounter::new(cx.n);
-        for (&x, sc) in s.practice[lo..hi].iter().zip(&mut s.obs[lo..hi]) {
-            let e = land.eval(x);
-            sc.e = e;
-            sc.x = x;
-            q += e;
+        for &x in &s.practice[lo..hi] {
+            q += land.eval(x);
             counter.add(x & cx.mask);
         }
         let cnt = counter.finish();

@@ -98,6 +98,28 @@ pub fn resolve(arg: Option<&str>) -> Result<(String, String, Option<PathBuf>), S
     }
 }
 
+/// Test support: every `*.toml` of `folder` (relative to the crate) is
+/// registered in `builtins`, and each registered text is the file's.
+#[cfg(test)]
+pub(crate) fn assert_folder_registered(folder: &str, builtins: &[(&str, &str)]) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            name.strip_suffix(".toml").map(str::to_string)
+        })
+        .collect();
+    files.sort();
+    let mut listed: Vec<String> = builtins.iter().map(|(n, _)| n.to_string()).collect();
+    listed.sort();
+    assert_eq!(files, listed, "register every {folder}/*.toml");
+    for (name, text) in builtins {
+        let on_disk = std::fs::read_to_string(dir.join(format!("{name}.toml"))).unwrap();
+        assert_eq!(*text, on_disk, "{folder}/{name}.toml");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,22 +127,7 @@ mod tests {
 
     #[test]
     fn every_file_of_scenarios_is_registered() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-        let mut files: Vec<String> = std::fs::read_dir(&dir)
-            .unwrap()
-            .filter_map(|e| {
-                let name = e.unwrap().file_name().into_string().unwrap();
-                name.strip_suffix(".toml").map(str::to_string)
-            })
-            .collect();
-        files.sort();
-        let mut listed: Vec<String> = BUILTINS.iter().map(|(n, _)| n.to_string()).collect();
-        listed.sort();
-        assert_eq!(files, listed, "register every scenarios/*.toml in BUILTINS");
-        for (name, text) in BUILTINS {
-            let on_disk = std::fs::read_to_string(dir.join(format!("{name}.toml"))).unwrap();
-            assert_eq!(*text, on_disk, "{name}");
-        }
+        assert_folder_registered("scenarios", BUILTINS);
     }
 
     #[test]
