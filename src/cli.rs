@@ -341,10 +341,13 @@ fn run(a: RunArgs) -> Result<()> {
         .context("cannot start the worker threads")?;
     let nthreads = pool.current_num_threads();
     scenario::check_memory(&sc, nthreads)?;
-    let out_dir = a
+    let target = a
         .out
         .clone()
         .unwrap_or_else(|| Path::new("out").join(&sc.run.name));
+    let staged = crate::outdir::OutDir::begin(&target)?;
+    let out_dir = staged.path().to_path_buf();
+    let inputs = crate::provenance::scenario_inputs(&sc);
 
     let total = sc.strategies.len() * sc.run.replicates as usize;
     let bar = if !a.quiet && std::io::stderr().is_terminal() {
@@ -371,8 +374,6 @@ fn run(a: RunArgs) -> Result<()> {
         pb.finish_and_clear();
     }
 
-    std::fs::create_dir_all(&out_dir)
-        .with_context(|| format!("cannot create the output folder {}", out_dir.display()))?;
     let ys = output::year_summaries(&sc, &res);
     output::write_indicators(&out_dir.join("indicators.csv"), &sc, &res)?;
     output::write_summary(&out_dir.join("summary.csv"), &sc, &ys)?;
@@ -388,19 +389,21 @@ fn run(a: RunArgs) -> Result<()> {
     } else {
         output::write_charts(&out_dir, &sc, &res)?
     };
-    let manifest = serde_json::json!({
-        "program": "orglearn",
-        "version": env!("CARGO_PKG_VERSION"),
+    let mut manifest = crate::provenance::block(nthreads, &inputs);
+    manifest.as_object_mut().expect("an object").extend(
+        serde_json::json!({
         "scenario": sc,
         "seed": sc.run.seed,
-        "command_line": std::env::args().collect::<Vec<_>>(),
         "start_time": rfc3339(started),
         "wall_time_seconds": t0.elapsed().as_secs_f64(),
-        "threads": nthreads,
         "indicators": crate::model::NAMES,
         "worlds": res.worlds,
         "landscape_maxima": if res.worlds.iter().all(|w| w.maxima_exact) { "exact" } else { "estimated by hill climbing (N > 20)" },
-    });
+    })
+        .as_object()
+        .expect("an object")
+        .clone(),
+    );
     let report_files = crate::report::write(&crate::report::ReportInputs {
         dir: &out_dir,
         scenario: &sc,
@@ -409,7 +412,11 @@ fn run(a: RunArgs) -> Result<()> {
         manifest: &manifest,
         draw_charts: !a.no_charts,
     })?;
+    let mut files = staged.files();
+    files.push("manifest.json".into());
+    manifest["files"] = serde_json::json!(files);
     output::write_manifest(&out_dir.join("manifest.json"), &manifest)?;
+    let out_dir = staged.commit()?;
     if !a.quiet {
         print_table(&sc, &ys);
         say!(

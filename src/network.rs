@@ -979,7 +979,7 @@ fn add_inter_authority_ties<R: Rng + ?Sized>(
 pub struct SchoolRecord {
     pub id: String,
     pub authority: Option<String>,
-    pub context: Option<u32>,
+    pub context: Option<ContextCell>,
     pub staff: Option<u32>,
     pub cohort: Option<u32>,
     pub intake: Option<f64>,
@@ -988,17 +988,138 @@ pub struct SchoolRecord {
     pub cluster: Option<String>,
 }
 
-const SCHOOL_COLUMNS: [&str; 9] = [
-    "id",
-    "authority",
-    "context",
-    "staff",
-    "cohort",
-    "intake",
-    "x",
-    "y",
-    "cluster",
+/// A school's context as the file gives it: a number (0-based) or a name.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ContextCell {
+    Number(u32),
+    Name(String),
+}
+
+/// The most staff (teachers) one school may have: about 30 times the largest
+/// English secondary school's teaching staff (stated assumption, docs/ODD.md).
+pub const MAX_STAFF: u32 = 10_000;
+/// The most pupils in one school's cohort (same assumption).
+pub const MAX_COHORT: u32 = 100_000;
+/// The longest text cell (ids, authority, cluster and context names), in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// One column of the schools file: its name, type and allowed values, and what
+/// happens when it is absent. The single description used by the reader, its
+/// errors and the README.
+#[derive(Clone, Copy, Debug)]
+pub struct SchoolColumn {
+    pub name: &'static str,
+    pub kind: &'static str,
+    pub allowed: &'static str,
+    pub meaning: &'static str,
+    pub when_absent: &'static str,
+}
+
+/// Every column of the schools file, in the order the README lists them.
+pub const SCHOOL_FILE_COLUMNS: [SchoolColumn; 9] = [
+    SchoolColumn {
+        name: "id",
+        kind: "text",
+        allowed: "unique per row, 1 to 200 characters",
+        meaning: "the school's identifier; edge lists and per-school outputs use it",
+        when_absent: "required",
+    },
+    SchoolColumn {
+        name: "authority",
+        kind: "text",
+        allowed: "1 to 200 characters",
+        meaning: "the local authority the school belongs to (its name)",
+        when_absent: "every school is in one authority, \"1\"",
+    },
+    SchoolColumn {
+        name: "context",
+        kind: "whole number or text",
+        allowed: "0 to landscape.contexts - 1, or names (each distinct name is one context, numbered in order of first appearance; at most landscape.contexts names); not both in one file",
+        meaning: "the school's context (which variant of the landscape it faces)",
+        when_absent: "drawn at random",
+    },
+    SchoolColumn {
+        name: "staff",
+        kind: "whole number",
+        allowed: "1 to 10000",
+        meaning: "teachers in the school",
+        when_absent: "drawn from schools.staff_mean and schools.staff_sd",
+    },
+    SchoolColumn {
+        name: "cohort",
+        kind: "whole number",
+        allowed: "1 to 100000",
+        meaning: "pupils per year group",
+        when_absent: "schools.cohort scaled by staff",
+    },
+    SchoolColumn {
+        name: "intake",
+        kind: "number",
+        allowed: "0 to 100",
+        meaning: "prior attainment of the intake (% reaching the expected standard)",
+        when_absent: "drawn from schools.intake_mean and schools.intake_sd",
+    },
+    SchoolColumn {
+        name: "x",
+        kind: "number",
+        allowed: "0 to 1 (positions in the unit square; rescale map coordinates first)",
+        meaning: "east-west position, for network.kind = \"geographic\" and the network pictures",
+        when_absent: "drawn at random (give both x and y, or neither)",
+    },
+    SchoolColumn {
+        name: "y",
+        kind: "number",
+        allowed: "0 to 1",
+        meaning: "north-south position",
+        when_absent: "drawn at random",
+    },
+    SchoolColumn {
+        name: "cluster",
+        kind: "text",
+        allowed: "1 to 200 characters",
+        meaning: "the school's cluster within its authority (same name, same cluster)",
+        when_absent: "consecutive blocks of network.cluster_size schools",
+    },
 ];
+
+const SCHOOL_COLUMNS: [&str; 9] = [
+    SCHOOL_FILE_COLUMNS[0].name,
+    SCHOOL_FILE_COLUMNS[1].name,
+    SCHOOL_FILE_COLUMNS[2].name,
+    SCHOOL_FILE_COLUMNS[3].name,
+    SCHOOL_FILE_COLUMNS[4].name,
+    SCHOOL_FILE_COLUMNS[5].name,
+    SCHOOL_FILE_COLUMNS[6].name,
+    SCHOOL_FILE_COLUMNS[7].name,
+    SCHOOL_FILE_COLUMNS[8].name,
+];
+
+/// The schools-file columns as a Markdown table (the README's reference).
+pub fn school_columns_reference() -> String {
+    let mut s = String::from(
+        "| column | type | allowed values | meaning | when the column is absent |\n|---|---|---|---|---|\n",
+    );
+    for c in SCHOOL_FILE_COLUMNS {
+        s.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} |\n",
+            c.name, c.kind, c.allowed, c.meaning, c.when_absent
+        ));
+    }
+    s
+}
+
+/// A cell's text as shown in a message: at most 40 characters, with the
+/// length of what was cut.
+pub fn shown(v: &str) -> String {
+    const MAX: usize = 40;
+    let n = v.chars().count();
+    if n <= MAX {
+        v.to_string()
+    } else {
+        let head: String = v.chars().take(MAX).collect();
+        format!("{head}... ({n} characters)")
+    }
+}
 const EDGE_COLUMNS: [&str; 3] = ["from", "to", "trust"];
 
 /// An open CSV file with its header resolved against the allowed columns.
@@ -1183,24 +1304,42 @@ pub fn read_schools_file(path: &Path) -> Result<Vec<SchoolRecord>, NetworkError>
     }
     let hint = "fill it in, or remove the whole column to have the value generated";
     let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut first_context: Option<(u64, ContextCell)> = None;
     let mut out = Vec::with_capacity(rows.len());
     for (line, rec) in &rows {
         let line = *line;
         let text = |name: &str| -> Result<Option<String>, NetworkError> {
-            match t.col(cols, name) {
-                None => Ok(None),
-                Some(pos) => nonempty(&t, line, rec, pos, name, hint).map(|v| Some(v.to_string())),
+            let Some(pos) = t.col(cols, name) else {
+                return Ok(None);
+            };
+            let v = nonempty(&t, line, rec, pos, name, hint)?;
+            if v.chars().count() > MAX_NAME_CHARS {
+                return Err(t.err(
+                    line,
+                    format!(
+                        "column \"{name}\" is \"{}\", longer than the {MAX_NAME_CHARS} characters allowed",
+                        shown(v)
+                    ),
+                ));
             }
+            Ok(Some(v.to_string()))
         };
-        let whole = |name: &str, min: u32, what: &str| -> Result<Option<u32>, NetworkError> {
+        let whole = |name: &str,
+                     min: u32,
+                     max: u32,
+                     what: &str|
+         -> Result<Option<u32>, NetworkError> {
             let Some(v) = text(name)? else {
                 return Ok(None);
             };
             match v.parse::<u32>() {
-                Ok(x) if x >= min => Ok(Some(x)),
+                Ok(x) if (min..=max).contains(&x) => Ok(Some(x)),
                 _ => Err(t.err(
                     line,
-                    format!("column \"{name}\" is \"{v}\", but {what} must be a whole number of at least {min}"),
+                    format!(
+                        "column \"{name}\" is \"{}\", but {what} must be a whole number from {min} to {max}",
+                        shown(&v)
+                    ),
                 )),
             }
         };
@@ -1220,11 +1359,17 @@ pub fn read_schools_file(path: &Path) -> Result<Vec<SchoolRecord>, NetworkError>
                 (Some(x), _) => Ok(Some(x)),
                 (None, Some((lo, hi))) => Err(t.err(
                     line,
-                    format!("column \"{name}\" is \"{v}\", but {what} must be a number from {lo} to {hi}"),
+                    format!(
+                        "column \"{name}\" is \"{}\", but {what} must be a number from {lo} to {hi}",
+                        shown(&v)
+                    ),
                 )),
                 (None, None) => Err(t.err(
                     line,
-                    format!("column \"{name}\" is \"{v}\", but {what} must be a finite number"),
+                    format!(
+                        "column \"{name}\" is \"{}\", but {what} must be a finite number",
+                        shown(&v)
+                    ),
                 )),
             }
         };
@@ -1235,14 +1380,51 @@ pub fn read_schools_file(path: &Path) -> Result<Vec<SchoolRecord>, NetworkError>
                 format!("column \"id\": school id \"{id}\" already appears on line {first}; ids must be unique"),
             ));
         }
+        let context = match text("context")? {
+            None => None,
+            Some(v) => Some(match v.parse::<u32>() {
+                Ok(c) => ContextCell::Number(c),
+                Err(_) if v.parse::<f64>().is_ok() => {
+                    return Err(t.err(
+                        line,
+                        format!(
+                            "column \"context\" is \"{}\", but a context is a whole number from 0 \
+                             (below landscape.contexts) or a name",
+                            shown(&v)
+                        ),
+                    ));
+                }
+                Err(_) => ContextCell::Name(v),
+            }),
+        };
+        let kind = |c: &ContextCell| matches!(c, ContextCell::Name(_));
+        if let (Some(c), Some((first_line, first))) = (&context, &first_context)
+            && kind(c) != kind(first)
+        {
+            return Err(t.err(
+                line,
+                format!(
+                    "column \"context\" mixes numbers and names (line {first_line} has a {}, this \
+                     line a {}); use numbers 0 to landscape.contexts - 1 throughout, or names throughout",
+                    if kind(first) { "name" } else { "number" },
+                    if kind(c) { "name" } else { "number" }
+                ),
+            ));
+        }
+        if first_context.is_none()
+            && let Some(c) = &context
+        {
+            first_context = Some((line, c.clone()));
+        }
+        let unit = Some((0.0, 1.0));
         out.push(SchoolRecord {
             authority: text("authority")?,
-            context: whole("context", 0, "a context")?,
-            staff: whole("staff", 1, "a staff count")?,
-            cohort: whole("cohort", 1, "a cohort size")?,
+            context,
+            staff: whole("staff", 1, MAX_STAFF, "a staff count")?,
+            cohort: whole("cohort", 1, MAX_COHORT, "a cohort size")?,
             intake: real("intake", Some((0.0, 100.0)), "an intake score")?,
-            x: real("x", None, "a position")?,
-            y: real("y", None, "a position")?,
+            x: real("x", unit, "a position (positions lie in the unit square; rescale map coordinates, e.g. x = (easting - min) / (max - min))")?,
+            y: real("y", unit, "a position (positions lie in the unit square; rescale map coordinates, e.g. y = (northing - min) / (max - min))")?,
             cluster: text("cluster")?,
             id,
         });
@@ -1275,7 +1457,10 @@ pub fn read_edge_file(
                 Some(map) => map.get(v).copied().ok_or_else(|| {
                     t.err(
                         line,
-                        format!("column \"{name}\": school id \"{v}\" is not in the schools file"),
+                        format!(
+                            "column \"{name}\": school id \"{}\" is not in the schools file",
+                            shown(v)
+                        ),
                     )
                 }),
                 None => match v.parse::<u64>() {
@@ -1283,8 +1468,9 @@ pub fn read_edge_file(
                     _ => Err(t.err(
                         line,
                         format!(
-                            "column \"{name}\": school \"{v}\" is not a school index; without a \
+                            "column \"{name}\": school \"{}\" is not a school index; without a \
                              schools file, schools are numbered 0 to {}",
+                            shown(v),
                             n.saturating_sub(1)
                         ),
                     )),
@@ -1311,8 +1497,9 @@ pub fn read_edge_file(
                     return Err(t.err(
                         line,
                         format!(
-                            "column \"trust\" is \"{v}\", but trust must be a number from 0 to 1 \
-                             (or empty for none)"
+                            "column \"trust\" is \"{}\", but trust must be a number from 0 to 1 \
+                             (or empty for none)",
+                            shown(v)
                         ),
                     ));
                 }
@@ -1905,7 +2092,7 @@ mod tests {
             SchoolRecord {
                 id: "s1".into(),
                 authority: Some("north".into()),
-                context: Some(2),
+                context: Some(ContextCell::Number(2)),
                 staff: Some(30),
                 cohort: Some(60),
                 intake: Some(55.5),
@@ -1921,6 +2108,32 @@ mod tests {
         assert_eq!(got[1].x, None);
     }
 
+    static LONG_ID: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| format!("id\n{}\n", "z".repeat(300)));
+
+    #[test]
+    fn school_columns_table_lists_every_column_once() {
+        let table = school_columns_reference();
+        for c in SCHOOL_COLUMNS {
+            assert_eq!(table.matches(&format!("| `{c}` |")).count(), 1, "{c}");
+        }
+        assert!(shown(&"a".repeat(10_000)).len() < 80);
+        assert_eq!(shown("abc"), "abc");
+    }
+
+    #[test]
+    fn context_names_are_kept_as_names() {
+        let dir = tmp();
+        let p = write(
+            dir.path(),
+            "ctx.csv",
+            "id,context\na,urban\nb,rural\nc,urban\n",
+        );
+        let got = read_schools_file(&p).unwrap();
+        assert_eq!(got[0].context, Some(ContextCell::Name("urban".into())));
+        assert_eq!(got[1].context, Some(ContextCell::Name("rural".into())));
+    }
+
     #[test]
     fn schools_file_errors_name_file_line_and_column() {
         let dir = tmp();
@@ -1930,17 +2143,43 @@ mod tests {
                 "line 4",
                 &["\"id\"", "\"a\"", "line 2"],
             ),
-            ("id,staff\na,0\n", "line 2", &["\"staff\"", "at least 1"]),
+            (
+                "id,staff\na,0\n",
+                "line 2",
+                &["\"staff\"", "from 1 to 10000"],
+            ),
+            (
+                "id,staff\na,4294967295\nb,3\n",
+                "line 2",
+                &["\"staff\"", "from 1 to 10000"],
+            ),
+            ("id,staff\na,30000000\n", "line 2", &["\"staff\"", "10000"]),
+            (
+                "id,x,y\na,1e6,0.5\n",
+                "line 2",
+                &["\"x\"", "0 to 1", "rescale"],
+            ),
+            ("id,x,y\na,0.5,-0.1\n", "line 2", &["\"y\"", "0 to 1"]),
+            (
+                "id,context\na,urban\nb,1\n",
+                "line 3",
+                &["\"context\"", "mixes numbers and names", "line 2"],
+            ),
+            (
+                "id,context\na,1.5\n",
+                "line 2",
+                &["\"context\"", "whole number"],
+            ),
             ("id,staff\na,3.5\n", "line 2", &["\"staff\"", "3.5"]),
             (
                 "id,cohort\na,10\nb,0\n",
                 "line 3",
-                &["\"cohort\"", "at least 1"],
+                &["\"cohort\"", "from 1"],
             ),
             ("id,intake\na,150\n", "line 2", &["\"intake\"", "0 to 100"]),
             ("id,intake\na,-1\n", "line 2", &["\"intake\"", "0 to 100"]),
-            ("id,x,y\na,0.5,inf\n", "line 2", &["\"y\"", "finite"]),
-            ("id,x,y\na,0.5,NaN\n", "line 2", &["\"y\"", "finite"]),
+            ("id,x,y\na,0.5,inf\n", "line 2", &["\"y\"", "0 to 1"]),
+            ("id,x,y\na,0.5,NaN\n", "line 2", &["\"y\"", "0 to 1"]),
             ("id,x\na,0.5\n", "line 1", &["\"x\"", "\"y\""]),
             ("id,authority\na,\n", "line 2", &["\"authority\"", "empty"]),
             ("id,cluster\n,c1\n", "line 2", &["\"id\"", "empty"]),
@@ -1948,6 +2187,11 @@ mod tests {
                 "id,context\na,-2\n",
                 "line 2",
                 &["\"context\"", "whole number"],
+            ),
+            (
+                &LONG_ID,
+                "line 2",
+                &["\"id\"", "200 characters", "(300 characters)"],
             ),
             (
                 "authority,staff\nn,3\n",

@@ -359,8 +359,26 @@ pub fn write_groups(path: &Path, sc: &Scenario, rows: &[GroupRow]) -> Result<(),
     })
 }
 
-/// `schools.csv`: per strategy, replicate, step and school.
+/// The ids of the schools file's rows, in order (`None` without a file, or
+/// when it cannot be read: the run would have failed).
+pub fn school_ids(sc: &Scenario) -> Option<Vec<String>> {
+    if sc.schools.file.is_empty() {
+        return None;
+    }
+    let p = Path::new(&sc.schools.file);
+    let full = match &sc.dir {
+        Some(d) if p.is_relative() => d.join(p),
+        _ => p.to_path_buf(),
+    };
+    let recs = crate::network::read_schools_file(&full).ok()?;
+    Some(recs.into_iter().map(|r| r.id).collect())
+}
+
+/// `schools.csv`: per strategy, replicate, step and school. The `school`
+/// column is the schools file's id when the scenario has one, else the
+/// school's number from 0.
 pub fn write_schools(path: &Path, sc: &Scenario, res: &Results) -> Result<(), OutputError> {
+    let ids = school_ids(sc);
     atomic_write(path, |w| {
         writeln!(
             w,
@@ -374,7 +392,10 @@ pub fn write_schools(path: &Path, sc: &Scenario, res: &Results) -> Result<(), Ou
                     "{name},{},{},{},{},{},{},{}",
                     run.replicate,
                     r.step,
-                    r.school,
+                    match &ids {
+                        Some(ids) => csv_field(&ids[r.school as usize]),
+                        None => r.school.to_string(),
+                    },
                     fmt(r.attainment),
                     fmt(r.quality),
                     fmt(r.capacity),

@@ -207,6 +207,9 @@ impl LeverType for bool {
     }
 }
 
+/// The longest text value (a name, a description or a path), in characters.
+pub const MAX_TEXT_CHARS: usize = 1000;
+
 impl LeverType for String {
     fn from_value(v: &Value, kind: &Kind) -> Result<Self, String> {
         match v {
@@ -215,8 +218,16 @@ impl LeverType for String {
                     && !opts.contains(&s.as_str())
                 {
                     return Err(format!(
-                        "\"{s}\" is not allowed: expected {}",
+                        "\"{}\" is not allowed: expected {}",
+                        crate::network::shown(s),
                         kind.allowed()
+                    ));
+                }
+                let n = s.chars().count();
+                if n > MAX_TEXT_CHARS {
+                    return Err(format!(
+                        "\"{}\" is too long: expected a string of at most {MAX_TEXT_CHARS} characters",
+                        crate::network::shown(s)
                     ));
                 }
                 Ok(s.clone())

@@ -719,7 +719,7 @@ fn bad_row_of_a_schools_file_names_file_and_line() {
             "schools.csv line 3",
             "column \"staff\"",
             "\"zero\"",
-            "at least 1",
+            "from 1 to 10000",
         ],
     );
     assert!(out.stderr.contains("in/schools.csv"), "{}", out.stderr);

@@ -6,7 +6,7 @@ use rand_distr::{Distribution, Gamma, StandardNormal};
 use std::path::Path;
 
 use crate::landscape::{Landscape, LandscapeSpec};
-use crate::network::{Layout, Network, NetworkKind, NetworkSpec, SchoolRecord};
+use crate::network::{ContextCell, Layout, Network, NetworkKind, NetworkSpec, SchoolRecord};
 use crate::params::{LandscapeParams, NetworkParams, SchoolParams};
 use crate::rng::{Purpose, entity, stream};
 
@@ -247,6 +247,7 @@ pub fn build_world(inp: &WorldInputs) -> Result<World, WorldError> {
     let mut capacity = Vec::with_capacity(n);
     offsets.push(0u32);
     let link = sp.intake_context_link;
+    let mut context_names: Vec<String> = Vec::new();
     for i in 0..n {
         // Fixed draw order per school, whatever the file provides.
         let ctx_draw = r.random_range(0..contexts);
@@ -258,15 +259,40 @@ pub fn build_world(inp: &WorldInputs) -> Result<World, WorldError> {
         let (px, py): (f64, f64) = (r.random(), r.random());
         let cap = beta_like(&mut r, sp.capacity_mean, sp.capacity_sd);
 
-        let ctx = rec(i).and_then(|r| r.context).unwrap_or(ctx_draw);
+        let ctx = match rec(i).and_then(|r| r.context.as_ref()) {
+            None => ctx_draw,
+            Some(ContextCell::Number(c)) => *c,
+            Some(ContextCell::Name(name)) => match context_names.iter().position(|n| n == name) {
+                Some(c) => c as u32,
+                None => {
+                    context_names.push(name.clone());
+                    (context_names.len() - 1) as u32
+                }
+            },
+        };
         if ctx >= contexts {
+            let id = rec(i).map(|r| r.id.as_str()).unwrap_or("?");
+            let message = if context_names.is_empty() {
+                format!(
+                    "school \"{id}\" has context {ctx}, but landscape.contexts = {contexts}: contexts \
+                     are numbered 0 to {} (or given as at most {contexts} names); renumber the \
+                     school's context or raise landscape.contexts",
+                    contexts - 1
+                )
+            } else {
+                format!(
+                    "school \"{id}\" has context \"{}\", distinct context name number {}, but \
+                     landscape.contexts = {contexts} allows {contexts} names ({}); use fewer \
+                     names or raise landscape.contexts",
+                    crate::network::shown(&context_names[ctx as usize]),
+                    ctx + 1,
+                    context_names[..contexts as usize].join(", ")
+                )
+            };
             return Err(WorldError::Invalid(format!(
-                "{} line {}: school \"{}\" has context {ctx}, but landscape.contexts = {contexts} \
-                 (contexts are numbered 0 to {}): renumber the school's context or raise landscape.contexts",
+                "{} line {}: {message}",
                 sp.file,
-                i + 2,
-                rec(i).map(|r| r.id.as_str()).unwrap_or("?"),
-                contexts - 1
+                i + 2
             )));
         }
         let zc = if contexts > 1 {
@@ -287,7 +313,18 @@ pub fn build_world(inp: &WorldInputs) -> Result<World, WorldError> {
         context.push(ctx);
         intake.push(b);
         cohort.push(coh);
-        offsets.push(offsets[i] + st);
+        let Some(end) = offsets[i].checked_add(st) else {
+            return Err(WorldError::Invalid(format!(
+                "{}: the schools have more than {} teachers in all; use fewer or smaller schools",
+                if sp.file.is_empty() {
+                    "schools"
+                } else {
+                    sp.file.as_str()
+                },
+                u32::MAX
+            )));
+        };
+        offsets.push(end);
         x.push(rec(i).and_then(|r| r.x).unwrap_or(px));
         y.push(rec(i).and_then(|r| r.y).unwrap_or(py));
         capacity.push(cap);

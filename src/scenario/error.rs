@@ -81,13 +81,37 @@ impl ScenarioError {
     }
 }
 
+/// The most problems shown; the rest are counted.
+pub const MAX_SHOWN_PROBLEMS: usize = 20;
+/// The most characters of one problem's line; the rest are counted.
+pub const MAX_PROBLEM_CHARS: usize = 2000;
+
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, p) in self.problems.iter().enumerate() {
+        for (i, p) in self.problems.iter().take(MAX_SHOWN_PROBLEMS).enumerate() {
             if i > 0 {
                 f.write_str("\n")?;
             }
-            write!(f, "{p}")?;
+            let line = p.to_string();
+            let n = line.chars().count();
+            if n > MAX_PROBLEM_CHARS {
+                let head: String = line.chars().take(MAX_PROBLEM_CHARS).collect();
+                write!(
+                    f,
+                    "{head}... ({} more characters not shown)",
+                    n - MAX_PROBLEM_CHARS
+                )?;
+            } else {
+                f.write_str(&line)?;
+            }
+        }
+        let rest = self.problems.len().saturating_sub(MAX_SHOWN_PROBLEMS);
+        if rest > 0 {
+            write!(
+                f,
+                "\n... and {rest} more problem{} (fix those above first)",
+                if rest == 1 { "" } else { "s" }
+            )?;
         }
         Ok(())
     }
@@ -98,6 +122,20 @@ impl std::error::Error for ScenarioError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_caps_the_problems_and_their_length() {
+        let many: Vec<Problem> = (0..5000)
+            .map(|i| Problem::general("f.toml", format!("problem {i}")))
+            .collect();
+        let shown = ScenarioError::new(many).to_string();
+        assert_eq!(shown.lines().count(), MAX_SHOWN_PROBLEMS + 1, "{shown}");
+        assert!(shown.ends_with("and 4980 more problems (fix those above first)"));
+        let huge = Problem::general("f.toml", "x".repeat(20_000_000));
+        let shown = ScenarioError::new(vec![huge]).to_string();
+        assert!(shown.len() < MAX_PROBLEM_CHARS + 100, "{}", shown.len());
+        assert!(shown.contains("more characters not shown"));
+    }
 
     #[test]
     fn display_has_one_line_per_problem() {

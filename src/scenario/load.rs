@@ -563,6 +563,16 @@ fn parse_document(text: &str, ctx: &mut Ctx<'_>) -> Option<RawDoc> {
         }
         return None;
     }
+    if doc.get_ref().is_empty() {
+        ctx.report(
+            Loc::Prior,
+            None,
+            "the scenario sets no keys (the file is empty, only comments, or cut short); a \
+             scenario needs at least `name = \"...\"`; run `orglearn list` for built-in \
+             scenarios to start from",
+        );
+        return None;
+    }
     let mut raw = RawDoc::default();
     let mut items: Vec<_> = doc.get_ref().iter().collect();
     items.sort_by_key(|(k, _)| k.span().start);
@@ -891,13 +901,20 @@ fn read_preset(ctx: &mut Ctx<'_>, r: &mut Resolved<'_>, required: bool) {
     }
 }
 
-/// Check the table's `name`: a non-empty string.
+/// The longest strategy, group or scenario name, in characters.
+pub const MAX_NAME_CHARS: usize = 80;
+
+/// Check the table's `name`: a non-empty string of at most [`MAX_NAME_CHARS`].
 fn check_name(ctx: &mut Ctx<'_>, r: &Resolved<'_>, what: &str) {
     if let Some(e) = r.raw.table.get("name") {
         let problem = match &e.value {
             Ok(Value::Str(s)) if s.trim().is_empty() => {
                 Some(format!("a {what} name must not be empty"))
             }
+            Ok(Value::Str(s)) if s.chars().count() > MAX_NAME_CHARS => Some(format!(
+                "a {what} name is at most {MAX_NAME_CHARS} characters (it labels tables and chart lines), found one of {}",
+                s.chars().count()
+            )),
             Ok(Value::Str(_)) => None,
             _ => Some(format!("expected a string (the {what}'s name)")),
         };
@@ -1391,6 +1408,16 @@ fn cross_checks(ctx: &mut Ctx<'_>, doc: &RawDoc, sc: &Scenario, resolved: &[Reso
                 ),
                 strategy: None,
             });
+        } else if section == Section::Schools
+            && let Err(message) = check_schools_file(&full, sc.landscape.contexts)
+        {
+            let (loc, path) = section_source(doc, section, "file");
+            found.push(Cross {
+                loc,
+                path,
+                message,
+                strategy: None,
+            });
         }
     }
 
@@ -1715,6 +1742,44 @@ fn doc_from_scenario(sc: &Scenario) -> RawDoc {
 }
 
 /// Parse, apply `--set`, validate and resolve. See the module docs.
+/// Read a schools file and check its contexts against `contexts`
+/// (`landscape.contexts`); the error names the file and line.
+fn check_schools_file(path: &std::path::Path, contexts: u32) -> Result<(), String> {
+    use crate::network::ContextCell;
+    let recs = crate::network::read_schools_file(path).map_err(|e| e.to_string())?;
+    let mut names: Vec<&str> = Vec::new();
+    for (i, r) in recs.iter().enumerate() {
+        let (ctx, shown) = match &r.context {
+            None => continue,
+            Some(ContextCell::Number(c)) => (*c, c.to_string()),
+            Some(ContextCell::Name(n)) => {
+                let k = names.iter().position(|m| m == n).unwrap_or_else(|| {
+                    names.push(n);
+                    names.len() - 1
+                });
+                (k as u32, format!("\"{}\"", crate::network::shown(n)))
+            }
+        };
+        if ctx >= contexts {
+            let allowed = if names.is_empty() {
+                format!("numbers 0 to {}", contexts.saturating_sub(1))
+            } else {
+                format!(
+                    "at most {contexts} distinct names; the first are {}",
+                    names[..contexts as usize].join(", ")
+                )
+            };
+            return Err(format!(
+                "{} line {}: school \"{}\" has context {shown}, but landscape.contexts = {contexts} allows {allowed}; change the school's context or raise landscape.contexts",
+                path.display(),
+                i + 2,
+                r.id
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub(super) fn from_text(
     text: &str,
     origin: &str,
@@ -1723,7 +1788,7 @@ pub(super) fn from_text(
 ) -> Result<Scenario, ScenarioError> {
     let mut ctx = Ctx::new(origin, text, sets);
     let Some(mut doc) = parse_document(text, &mut ctx) else {
-        return Err(ctx.finish().expect_err("a syntax error was reported"));
+        return Err(ctx.finish().expect_err("a problem was reported"));
     };
     apply_sets(&mut doc, sets, &mut ctx);
     let sc = resolve(&mut ctx, &doc, origin, dir);

@@ -39,10 +39,9 @@ struct Estimate {
     total: f64,
 }
 
-/// Expected edges of one authority's network.
-fn edges_per_authority(sc: &Scenario) -> f64 {
+/// Expected edges of one authority's network of `s` schools.
+fn edges_per_authority(sc: &Scenario, s: f64) -> f64 {
     let net = &sc.network;
-    let s = f64::from(sc.schools.schools);
     let pairs = s * (s - 1.0).max(0.0) / 2.0;
     match net.kind.as_str() {
         "clusters" => {
@@ -69,14 +68,43 @@ fn edges_per_authority(sc: &Scenario) -> f64 {
     }
 }
 
+/// Schools, authorities and teachers of a scenario's schools file, when it
+/// has one that can be read (a file that cannot be read is reported on its
+/// own when the world is built).
+fn file_counts(sc: &Scenario) -> Option<(f64, f64, f64)> {
+    if sc.schools.file.is_empty() {
+        return None;
+    }
+    let p = std::path::Path::new(&sc.schools.file);
+    let full = match &sc.dir {
+        Some(d) if p.is_relative() => d.join(p),
+        _ => p.to_path_buf(),
+    };
+    let recs = crate::network::read_schools_file(&full).ok()?;
+    let drawn = (sc.schools.staff_mean + sc.schools.staff_sd).max(3.0);
+    let teachers: f64 = recs.iter().map(|r| r.staff.map_or(drawn, f64::from)).sum();
+    let mut auths: Vec<&str> = recs
+        .iter()
+        .map(|r| r.authority.as_deref().unwrap_or("1"))
+        .collect();
+    auths.sort_unstable();
+    auths.dedup();
+    Some((recs.len() as f64, auths.len() as f64, teachers))
+}
+
 fn estimate(sc: &Scenario, threads: usize) -> Estimate {
     let threads = threads.max(1) as f64;
-    let authorities = f64::from(sc.schools.authorities);
-    let schools = authorities * f64::from(sc.schools.schools);
     // A school has at least 3 teachers; the mean plus one s.d. covers the
     // skew of the gamma distribution of staff.
-    let teachers = schools * (sc.schools.staff_mean + sc.schools.staff_sd).max(3.0);
-    let edges = authorities * edges_per_authority(sc) + f64::from(sc.network.inter_authority_ties);
+    let (schools, authorities, teachers) = file_counts(sc).unwrap_or_else(|| {
+        let authorities = f64::from(sc.schools.authorities);
+        let schools = authorities * f64::from(sc.schools.schools);
+        let teachers = schools * (sc.schools.staff_mean + sc.schools.staff_sd).max(3.0);
+        (schools, authorities, teachers)
+    });
+    let per_authority = schools / authorities.max(1.0);
+    let edges = authorities * edges_per_authority(sc, per_authority)
+        + f64::from(sc.network.inter_authority_ties);
 
     let land = &sc.landscape;
     let contexts = f64::from(land.contexts);
@@ -200,7 +228,7 @@ mod tests {
 
     fn scenario(sets: &[&str]) -> Scenario {
         let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
-        Scenario::from_str_with_sets("", "t.toml", None, &sets).unwrap()
+        Scenario::from_str_with_sets("name = \"t\"", "t.toml", None, &sets).unwrap()
     }
 
     #[test]
@@ -228,6 +256,27 @@ mod tests {
         assert!(err.contains("teachers"), "{err}");
         assert!(err.contains("--threads"), "{err}");
         assert!(check_against(&scenario(&[]), 2, 64_000_000_000).is_ok());
+    }
+
+    #[test]
+    fn a_schools_file_is_counted_from_its_rows_and_staff() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = String::from("id,staff\n");
+        for i in 0..3000 {
+            text.push_str(&format!("s{i},9000\n"));
+        }
+        std::fs::write(dir.path().join("big.csv"), text).unwrap();
+        std::fs::write(dir.path().join("small.csv"), "id,staff\na,10\nb,10\n").unwrap();
+        let at = |file: &str| {
+            let text = format!("name = \"t\"\n[schools]\nfile = \"{file}\"\n");
+            Scenario::from_str(&text, "t.toml", Some(dir.path().to_path_buf())).unwrap()
+        };
+        let (big, small) = (at("big.csv"), at("small.csv"));
+        // 27 million teachers of 40 bytes: over 1 GB, whatever the generated defaults say.
+        assert!(estimate_memory_bytes(&big, 1) > 1_000_000_000);
+        assert!(estimate_memory_bytes(&small, 1) < estimate_memory_bytes(&scenario(&[]), 1));
+        let err = check_against(&big, 1, 500_000_000).unwrap_err().to_string();
+        assert!(err.contains("3000 schools"), "{err}");
     }
 
     #[test]

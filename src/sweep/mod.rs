@@ -17,6 +17,7 @@
 
 pub mod charts;
 pub mod design;
+pub mod guard;
 pub mod plan;
 pub mod results;
 pub mod sensitivity;
@@ -40,7 +41,7 @@ use crate::output::{self, atomic_write, year_value};
 use crate::runner::{self, RunError};
 use crate::scenario::Scenario;
 use crate::stats::summarise;
-use results::{JOURNAL, POINTS, RUNS};
+use results::{Damaged, JOURNAL, POINTS, RUNS};
 
 const MANIFEST: &str = "manifest.json";
 const PLAN: &str = "plan.csv";
@@ -218,6 +219,30 @@ pub fn point_scenarios(sw: &Sweep, plan: &Plan, ids: &[u64]) -> Result<HashMap<u
     Ok(out)
 }
 
+/// Remove temporary files of writes cut off by a kill (see
+/// [`crate::outdir::is_temporary`]).
+fn remove_temporaries(dir: &Path) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if crate::outdir::is_temporary(&e.file_name().to_string_lossy()) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
+/// Refuse a sweep any of whose points would not fit in memory (see
+/// [`crate::scenario::check_memory`]); the error names the point.
+pub fn check_points_memory(scenarios: &HashMap<u64, Scenario>, threads: usize) -> Result<()> {
+    let mut points: Vec<(&u64, &Scenario)> = scenarios.iter().collect();
+    points.sort_unstable_by_key(|(p, _)| **p);
+    for (p, sc) in points {
+        crate::scenario::check_memory(sc, threads)
+            .with_context(|| format!("sweep point {p} would not fit in memory"))?;
+    }
+    Ok(())
+}
+
 /// Indices of the sweep's strategies in its base scenario.
 fn strategy_indices(sw: &Sweep) -> Vec<usize> {
     let base = sw.base_scenario().expect("a validated sweep has its base");
@@ -243,6 +268,9 @@ pub fn run_ids(
 ) -> Result<()> {
     let strategies = strategy_indices(sw);
     ids.par_iter().with_max_len(1).try_for_each(|&id| {
+        if guard::interrupted() {
+            return Err(guard::Interrupted.into());
+        }
         let run = plan.run(id);
         let rec = execute(sw, &scenarios[&run.point], &run, &strategies)
             .with_context(|| format!("run {id} (point {})", run.point))?;
@@ -317,10 +345,41 @@ struct ManifestInfo<'a> {
     ran_now: usize,
     files: Vec<String>,
     extra: serde_json::Value,
+    /// The input files and their SHA-256.
+    inputs: &'a [crate::provenance::InputFile],
+    /// The sessions before this one (resume keeps them), oldest first.
+    earlier: &'a [serde_json::Value],
+    /// `running`, `finished`, `interrupted` or `stopped by an error`.
+    status: &'a str,
+}
+
+/// This session's provenance, as recorded in `sessions`.
+fn session(m: &ManifestInfo) -> serde_json::Value {
+    serde_json::json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "command_line": std::env::args().collect::<Vec<_>>(),
+        "threads": m.threads,
+        "start_time": crate::cli::rfc3339(m.started),
+        "wall_time_seconds": m.wall,
+        "runs_this_session": m.ran_now,
+        "status": m.status,
+    })
+}
+
+/// The sessions recorded in an earlier manifest (none if it has none).
+fn earlier_sessions(prior: Option<&serde_json::Value>) -> Vec<serde_json::Value> {
+    prior
+        .and_then(|m| m.get("sessions"))
+        .and_then(|s| s.as_array())
+        .cloned()
+        .unwrap_or_default()
 }
 
 fn manifest(m: &ManifestInfo) -> serde_json::Value {
     let complete = m.recorded as u64 == m.plan.n_runs();
+    let mut sessions = m.earlier.to_vec();
+    sessions.push(session(m));
+    let first = &sessions[0];
     serde_json::json!({
         "program": "orglearn",
         "version": env!("CARGO_PKG_VERSION"),
@@ -340,10 +399,12 @@ fn manifest(m: &ManifestInfo) -> serde_json::Value {
         "shard": m.shard,
         "runs_recorded": m.recorded,
         "complete": complete,
-        "status": if m.finished { "finished" } else { "running" },
+        "status": if m.finished { "finished" } else { m.status },
         "threads": m.threads,
-        "command_line": std::env::args().collect::<Vec<_>>(),
-        "start_time": crate::cli::rfc3339(m.started),
+        "command_line": first["command_line"],
+        "start_time": first["start_time"],
+        "input_files": m.inputs,
+        "sessions": sessions,
         "wall_time_seconds": m.wall,
         "runs_this_session": m.ran_now,
         "runs_per_second": if m.wall > 0.0 { m.ran_now as f64 / m.wall } else { 0.0 },
@@ -372,6 +433,14 @@ pub fn sweep(a: SweepArgs) -> Result<()> {
         .context("cannot start the worker threads")?;
     let nthreads = pool.current_num_threads();
     let plan = Plan::new(&sw);
+    let mut inputs = vec![crate::provenance::InputFile {
+        role: "sweep".into(),
+        path: sw.source.clone(),
+        sha256: crate::provenance::sha256_hex(text.as_bytes()),
+    }];
+    if let Some(base) = sw.base_scenario() {
+        inputs.extend(crate::provenance::scenario_inputs(base));
+    }
     let fp = plan::fingerprint(&sw, &plan);
     let shard = a.shard.filter(|s| s.count > 1);
     let ids = plan.ids(shard);
@@ -379,9 +448,12 @@ pub fn sweep(a: SweepArgs) -> Result<()> {
     let base = sw.base_scenario().expect("validated");
     crate::scenario::check_memory(base, nthreads)?;
     let scenarios = pool.install(|| point_scenarios(&sw, &plan, &ids))?;
+    check_points_memory(&scenarios, nthreads)?;
 
     std::fs::create_dir_all(&out)
         .with_context(|| format!("cannot create the output folder {}", out.display()))?;
+    let _lock = guard::Lock::take(&out).map_err(anyhow::Error::msg)?;
+    remove_temporaries(&out);
     let journal_path = out.join(JOURNAL);
     let prior = read_manifest(&out)?;
     let journal_len = std::fs::metadata(&journal_path).map_or(0, |m| m.len());
@@ -404,7 +476,7 @@ pub fn sweep(a: SweepArgs) -> Result<()> {
             }
         }
         if !a.resume {
-            let j = results::read_journal(&journal_path, &sw, &plan, shard)?;
+            let j = results::read_journal(&journal_path, &sw, &plan, shard, Damaged::Drop)?;
             bail!(
                 "{} already holds {} of this sweep's runs: pass --resume to keep them and run the rest, or --fresh to start again",
                 out.display(),
@@ -413,16 +485,54 @@ pub fn sweep(a: SweepArgs) -> Result<()> {
         }
     }
     if a.fresh {
-        for f in [JOURNAL, RUNS, POINTS] {
+        // Every file the earlier sweep wrote goes (charts included); other files stay.
+        let mut old = crate::outdir::written_by_orglearn(&out);
+        old.extend([JOURNAL, RUNS, POINTS].map(String::from));
+        for f in old.iter().filter(|f| !f.contains(['/', '\\'])) {
             let _ = std::fs::remove_file(out.join(f));
         }
     }
+    let earlier = if a.fresh || journal_len == 0 {
+        Vec::new()
+    } else {
+        earlier_sessions(prior.as_ref())
+    };
     atomic_write(&out.join(SWEEP_COPY), |w| w.write_all(text.as_bytes()))?;
     write_plan(&out.join(PLAN), &sw, &plan)?;
 
     // What is already recorded.
-    let journal = results::read_journal(&journal_path, &sw, &plan, shard)?;
-    if journal.partial {
+    let journal = results::read_journal(&journal_path, &sw, &plan, shard, Damaged::Drop)?;
+    if !journal.dropped.is_empty() {
+        // Damaged records: keep only the sound ones, and run the rest again.
+        results::write_journal(&journal_path, &sw, journal.records.values())?;
+        if !a.quiet {
+            let lines: Vec<String> = journal
+                .dropped
+                .iter()
+                .take(10)
+                .map(|(l, _)| l.to_string())
+                .collect();
+            eprintln!(
+                "note: dropped {} damaged record{} of {} (line{} {}{}: {}); {} again",
+                journal.dropped.len(),
+                if journal.dropped.len() == 1 { "" } else { "s" },
+                journal_path.display(),
+                if journal.dropped.len() == 1 { "" } else { "s" },
+                lines.join(", "),
+                if journal.dropped.len() > 10 {
+                    ", ..."
+                } else {
+                    ""
+                },
+                journal.dropped[0].1,
+                if journal.dropped.len() == 1 {
+                    "its run runs"
+                } else {
+                    "their runs run"
+                }
+            );
+        }
+    } else if journal.partial {
         // A run cut off mid-write: drop its partial line before appending.
         let f = std::fs::OpenOptions::new()
             .write(true)
@@ -454,6 +564,9 @@ pub fn sweep(a: SweepArgs) -> Result<()> {
         ran_now,
         files,
         extra: serde_json::json!({ "runs_in_shard": ids.len(), "resumed": resumed }),
+        inputs: &inputs,
+        earlier: &earlier,
+        status: "running",
     };
     output::write_manifest(
         &out.join(MANIFEST),
@@ -511,7 +624,7 @@ pub fn sweep(a: SweepArgs) -> Result<()> {
     });
     let t_run = Instant::now();
     let done = |rec: Record| -> std::io::Result<()> {
-        let line = rec.line();
+        let line = rec.line(&sw);
         let mut f = file.lock().unwrap_or_else(|p| p.into_inner());
         f.write_all(line.as_bytes())?;
         if let Some(pb) = &bar {
@@ -519,6 +632,7 @@ pub fn sweep(a: SweepArgs) -> Result<()> {
         }
         Ok(())
     };
+    guard::watch();
     let ran = pool.install(|| run_ids(&sw, &plan, &scenarios, &pending, &done));
     if let Some(pb) = &bar {
         pb.finish_and_clear();
@@ -527,8 +641,26 @@ pub fn sweep(a: SweepArgs) -> Result<()> {
     let file = file.into_inner().unwrap_or_else(|p| p.into_inner());
     file.sync_all().ok();
     if let Err(e) = ran {
-        let recorded =
-            results::read_journal(&journal_path, &sw, &plan, shard).map_or(0, |j| j.records.len());
+        let recorded = results::read_journal(&journal_path, &sw, &plan, shard, Damaged::Drop)
+            .map_or(0, |j| j.records.len());
+        let stopped = e.downcast_ref::<guard::Interrupted>().is_some();
+        let mut m = info(recorded, false, recorded.saturating_sub(resumed), vec![]);
+        m.status = if stopped {
+            "interrupted"
+        } else {
+            "stopped by an error"
+        };
+        output::write_manifest(&out.join(MANIFEST), &manifest(&m))?;
+        if stopped {
+            bail!(
+                "interrupted: {recorded} of {} runs are recorded in {}; to run the rest: orglearn sweep {} --out {}{} --resume",
+                ids.len(),
+                journal_path.display(),
+                a.sweep,
+                out.display(),
+                shard.map(|s| format!(" --shard {s}")).unwrap_or_default()
+            );
+        }
         return Err(e.context(format!(
             "the sweep stopped; {recorded} of {} runs are recorded in {} (run again with --resume once the problem is fixed)",
             ids.len(),
@@ -537,7 +669,7 @@ pub fn sweep(a: SweepArgs) -> Result<()> {
     }
 
     // Sorted tables.
-    let journal = results::read_journal(&journal_path, &sw, &plan, shard)?;
+    let journal = results::read_journal(&journal_path, &sw, &plan, shard, Damaged::Refuse)?;
     let missing = ids
         .iter()
         .filter(|id| !journal.records.contains_key(id))
@@ -549,7 +681,7 @@ pub fn sweep(a: SweepArgs) -> Result<()> {
         );
     }
     let records: Vec<Record> = journal.records.into_values().collect();
-    results::write_journal(&journal_path, records.iter())?;
+    results::write_journal(&journal_path, &sw, records.iter())?;
     results::write_runs(&out.join(RUNS), &sw, &plan, records.iter())?;
     let mut files = vec![
         RUNS.to_string(),
@@ -659,7 +791,7 @@ pub fn merge(a: MergeArgs) -> Result<()> {
     let mut counts = Vec::new();
     for (k, (d, m, _, _)) in parts.iter().enumerate() {
         let shard = shard_of(m).filter(|s| s.count > 1);
-        let j = results::read_journal(&d.join(JOURNAL), sw, &plan, shard)?;
+        let j = results::read_journal(&d.join(JOURNAL), sw, &plan, shard, Damaged::Refuse)?;
         counts.push((shard, j.records.len(), plan.ids(shard).len()));
         for (id, rec) in j.records {
             if let Some(&o) = owner.get(&id) {
@@ -745,7 +877,7 @@ pub fn merge(a: MergeArgs) -> Result<()> {
     std::fs::create_dir_all(&out)
         .with_context(|| format!("cannot create the output folder {}", out.display()))?;
     let records: Vec<Record> = records.into_values().collect();
-    results::write_journal(&out.join(JOURNAL), records.iter())?;
+    results::write_journal(&out.join(JOURNAL), sw, records.iter())?;
     results::write_runs(&out.join(RUNS), sw, &plan, records.iter())?;
     write_plan(&out.join(PLAN), sw, &plan)?;
     if let Ok(text) = std::fs::read(a.dirs[0].join(SWEEP_COPY)) {
@@ -768,9 +900,16 @@ pub fn merge(a: MergeArgs) -> Result<()> {
                 "threads": m.get("threads"),
                 "wall_time_seconds": m.get("wall_time_seconds"),
                 "start_time": m.get("start_time"),
+                "sessions": m.get("sessions"),
             })
         })
         .collect();
+    // The shards' inputs (the same in every shard: the fingerprint covers them).
+    let inputs: Vec<crate::provenance::InputFile> = parts[0]
+        .1
+        .get("input_files")
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default();
     let m = ManifestInfo {
         kind: "merge",
         sw,
@@ -785,6 +924,9 @@ pub fn merge(a: MergeArgs) -> Result<()> {
         ran_now: 0,
         files: files.clone(),
         extra: serde_json::json!({ "merged_from": shards }),
+        inputs: &inputs,
+        earlier: &[],
+        status: "finished",
     };
     output::write_manifest(&out.join(MANIFEST), &manifest(&m))?;
     if !a.quiet {

@@ -186,8 +186,18 @@ pub fn fingerprint(sw: &Sweep, plan: &Plan) -> String {
         .iter()
         .map(|p| p.iter().map(|v| v.to_string()).collect())
         .collect();
+    // The contents of the data files the base scenario reads (their paths
+    // are in `base`): shards of different data never merge.
+    let data: Vec<String> = sw
+        .base_scenario()
+        .map(crate::provenance::data_files)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|f| f.sha256)
+        .collect();
     let v = serde_json::json!({
         "base": base,
+        "data_files": data,
         "set": sw.set,
         "seed": sw.seed,
         "design": sw.design,

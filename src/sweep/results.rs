@@ -33,12 +33,93 @@ pub struct Record {
     pub values: Vec<Vec<Option<f64>>>,
 }
 
+/// The end of a journal line before its newline: `,"crc32":"XXXXXXXX"}`.
+const CRC_KEY: &str = ",\"crc32\":\"";
+
 impl Record {
-    /// The journal line (with its newline).
-    pub fn line(&self) -> String {
-        let mut s = serde_json::to_string(self).expect("a record serialises");
-        s.push('\n');
-        s
+    /// The journal line (with its newline): the record as a JSON object
+    /// whose values are labelled by strategy and column
+    /// (`"values":{"cascade":{"att_mean_y10":61.2,...},...}`), ending with
+    /// `"crc32"`, the CRC-32 of the line without that key (written as the
+    /// object closed after `values`).
+    pub fn line(&self, sw: &Sweep) -> String {
+        let columns = sw.column_names();
+        let values: serde_json::Map<String, serde_json::Value> = sw
+            .strategies
+            .iter()
+            .zip(&self.values)
+            .map(|(name, vals)| {
+                let cols: serde_json::Map<String, serde_json::Value> = columns
+                    .iter()
+                    .zip(vals)
+                    .map(|(c, v)| (c.clone(), serde_json::json!(v)))
+                    .collect();
+                (name.clone(), serde_json::Value::Object(cols))
+            })
+            .collect();
+        let body = serde_json::json!({
+            "run": self.run,
+            "point": self.point,
+            "replicate": self.replicate,
+            "seed": self.seed,
+            "values": values,
+        })
+        .to_string();
+        let crc = crc32fast::hash(body.as_bytes());
+        format!("{}{CRC_KEY}{crc:08x}\"}}\n", &body[..body.len() - 1])
+    }
+
+    /// Parse a journal line (without its newline), checking its checksum
+    /// and labels against the sweep.
+    pub fn parse(line: &[u8], sw: &Sweep) -> Result<Record, String> {
+        let text = std::str::from_utf8(line)
+            .map_err(|_| "the record is not UTF-8 text: the journal is damaged".to_string())?;
+        let damaged = "the journal is damaged (or was written by another version of orglearn)";
+        let at = text
+            .rfind(CRC_KEY)
+            .filter(|&i| text.len() == i + CRC_KEY.len() + 10 && text.ends_with("\"}"))
+            .ok_or_else(|| format!("the record has no checksum at its end: {damaged}"))?;
+        let want = u32::from_str_radix(&text[at + CRC_KEY.len()..text.len() - 2], 16)
+            .map_err(|_| format!("the record's checksum is not 8 hex digits: {damaged}"))?;
+        let body = format!("{}}}", &text[..at]);
+        if crc32fast::hash(body.as_bytes()) != want {
+            return Err(format!("the record does not match its checksum: {damaged}"));
+        }
+        #[derive(Deserialize)]
+        struct Labelled {
+            run: u64,
+            point: u64,
+            replicate: u32,
+            seed: u64,
+            values: BTreeMap<String, BTreeMap<String, Option<f64>>>,
+        }
+        let l: Labelled = serde_json::from_str(&body)
+            .map_err(|e| format!("not a run record ({e}): {damaged}"))?;
+        let columns = sw.column_names();
+        let values = sw
+            .strategies
+            .iter()
+            .map(|name| {
+                let cols = l.values.get(name).ok_or_else(|| {
+                    format!("run {} has no values for strategy \"{name}\"", l.run)
+                })?;
+                columns
+                    .iter()
+                    .map(|c| {
+                        cols.get(c).copied().ok_or_else(|| {
+                            format!("run {}, strategy \"{name}\" has no column {c}", l.run)
+                        })
+                    })
+                    .collect::<Result<Vec<_>, String>>()
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(Record {
+            run: l.run,
+            point: l.point,
+            replicate: l.replicate,
+            seed: l.seed,
+            values,
+        })
     }
 
     /// Value of strategy `s`, column `c` (NaN where undefined).
@@ -75,6 +156,17 @@ pub struct Journal {
     pub complete_len: u64,
     /// A partial last line was found (and is not in `records`).
     pub partial: bool,
+    /// Damaged lines dropped when reading leniently: `(line, why)`.
+    pub dropped: Vec<(usize, String)>,
+}
+
+/// How [`read_journal`] treats a damaged record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Damaged {
+    /// An error naming the file and line (merge, and the finished sweep).
+    Refuse,
+    /// Dropped and listed in [`Journal::dropped`], to be run again (resume).
+    Drop,
 }
 
 /// Check a record against the plan (and the shard, if any).
@@ -118,6 +210,7 @@ pub fn read_journal(
     sw: &Sweep,
     plan: &Plan,
     shard: Option<Shard>,
+    damaged: Damaged,
 ) -> Result<Journal, ResultsError> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
@@ -144,12 +237,14 @@ pub fn read_journal(
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let rec: Record = serde_json::from_slice(line).map_err(|e| {
-            bad(
-                i + 1,
-                format!("not a run record ({e}); the journal is damaged"),
-            )
-        })?;
+        let rec = match Record::parse(line, sw) {
+            Ok(r) => r,
+            Err(m) if damaged == Damaged::Drop => {
+                j.dropped.push((i + 1, m));
+                continue;
+            }
+            Err(m) => return Err(bad(i + 1, m)),
+        };
         check(&rec, sw, plan, shard).map_err(|m| bad(i + 1, m))?;
         if j.records.contains_key(&rec.run) {
             return Err(bad(
@@ -162,17 +257,31 @@ pub fn read_journal(
         }
         j.records.insert(rec.run, rec);
     }
+    if j.partial && damaged == Damaged::Refuse {
+        let line = bytes[..complete_len]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        return Err(bad(
+            line,
+            "the last record is incomplete (no newline): the sweep was cut off mid-write, or \
+             something was appended to the journal; finish the sweep with --resume"
+                .into(),
+        ));
+    }
     Ok(j)
 }
 
 /// Write a journal of `records` (in order) atomically.
 pub fn write_journal<'a>(
     path: &Path,
+    sw: &Sweep,
     records: impl Iterator<Item = &'a Record>,
 ) -> Result<(), OutputError> {
     atomic_write(path, |w| {
         for r in records {
-            w.write_all(r.line().as_bytes())?;
+            w.write_all(r.line(sw).as_bytes())?;
         }
         Ok(())
     })
