@@ -22,8 +22,10 @@ pub(super) fn lateral_phase(s: &mut State, cx: &Cx, abs: u64, y: u32) {
         if !cx.tie_active(a, b) {
             continue;
         }
-        // Each end meets on its authority's funding (or, unfunded, on its
-        // ownership); the tie meets at the rate of the less willing end.
+        // The tie meets at the lower of its ends' meeting rates (a meeting
+        // needs both schools), scaled by the mean of the ends' funding
+        // factors: 1 for a funded end, else its ownership (spec §4.3: the
+        // mean ownership of the two schools outside funded years).
         let end_fund = |i: usize| {
             if cx.flags(i, y).funded {
                 1.0
