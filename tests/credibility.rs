@@ -2,6 +2,10 @@
 //! reaching every strategy, the meeting rule of ties between authorities,
 //! a steady baseline, and advice tested before it is used.
 
+mod common;
+
+use common::{Run, est};
+use orglearn::model::indicators::Ind;
 use orglearn::params::Levers;
 use orglearn::scenario::Scenario;
 
@@ -69,4 +73,42 @@ fn set_levers_of_a_switched_off_mechanism_still_sets_the_base_only() {
     let bad = Scenario::open(Some("default"), &["levers.pressure=2".to_string()]).unwrap_err();
     assert_eq!(bad.problems().len(), 1, "{bad}");
     assert_eq!(bad.problems()[0].key.as_deref(), Some("levers.pressure"));
+}
+
+/// The status quo over years 0-10 under the shipped burn-in, with the
+/// environment held still (`turbulence = 0`): its change in mean attainment
+/// and in teachers' agreement with their school's code.
+fn status_quo_drift(extra: &str) -> (common::Est, common::Est) {
+    let r = Run::new(&format!(
+        "name = \"drift\"\nseed = 7101\nreplicates = 12\n{extra}\n\
+         [landscape]\nturbulence = 0.0\n[[strategy]]\npreset = \"status-quo\"\n"
+    ));
+    (
+        est(&r.change("status-quo", 0, 10, Ind::AttMean)),
+        est(&r.change("status-quo", 0, 10, Ind::SloVision)),
+    )
+}
+
+#[test]
+fn the_status_quo_starts_from_a_steady_state() {
+    // With the old 5-year burn-in, the status quo rose by about 4 points
+    // over years 0-10 while its teachers were still converging on their
+    // codes; burnt in to a steady state it stays put. The bound is the 95%
+    // interval of the mean change across replicates.
+    let (att, vision) = status_quo_drift("");
+    let half = 2.2 * att.se;
+    assert!(
+        att.mean.abs() + half < 1.0,
+        "status-quo attainment drifts over years 0-10: {att}"
+    );
+    assert!(
+        vision.mean.abs() + 2.2 * vision.se < 0.02,
+        "code agreement still moving after burn-in: {vision}"
+    );
+    // The test can fail: a short burn-in leaves the transient in.
+    let (short, _) = status_quo_drift("burn_in_years = 5");
+    assert!(
+        short.mean - 2.2 * short.se > 1.0,
+        "a 5-year burn-in should leave a rising baseline: {short}"
+    );
 }
