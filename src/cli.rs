@@ -98,7 +98,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "T")]
     pub threads: Option<usize>,
     /// Override any scenario key by its dotted path, e.g. `network.kind=ring`,
-    /// `levers.pressure=0.5`, `strategy.cascade.fidelity=0.9` (repeatable).
+    /// `levers.pressure=0.5` (every strategy, over its preset), `strategy.cascade.fidelity=0.9`
+    /// (repeatable; later assignments win).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// Also write `schools.csv` (one row per strategy, replicate, step and school).

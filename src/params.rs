@@ -307,7 +307,7 @@ levers! {
             "Steps per year; rates are per year and turned into per-step hazards, so this does not change behaviour.";
         replicates: u32 = 20, Kind::Int { min: 1, max: 1_000_000 }, Always, "", "assumption",
             "Independent replicates (new landscape, schools, network and shocks each); strategies share them.";
-        burn_in_years: u32 = 5, Kind::Int { min: 0, max: 100 }, Always, "years", "spec §3",
+        burn_in_years: u32 = 30, Kind::Int { min: 0, max: 200 }, Always, "years", "spec §3; docs/ODD.md §10 (a measured steady state)",
             "Years of status-quo dynamics before year 0, shared by all strategies of a replicate.";
         sustain_years: u32 = 3, Kind::Int { min: 1, max: 100 }, Always, "years", "spec §7 (Coburn 2003, via 004)",
             "Sustainability is the share of the gain still held this many years after support is withdrawn.";

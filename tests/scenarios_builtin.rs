@@ -234,23 +234,21 @@ fn burnham_succeeding_together_overtakes_development_planning() {
     clearly_positive("legitimacy raises ownership (cascade)", &own);
 }
 
-/// Buckinghamshire (seed 002): the lateral learning communities keep more
-/// of their gain after the funding ends than a beacon structure, and end
-/// ahead of it; ending the funding costs a little against funding on.
+/// Buckinghamshire (seed 002): the lateral learning communities keep their
+/// gain after the funding ends, end ahead of a beacon structure, and ending
+/// the funding costs a little against funding on.
 #[test]
-fn buckinghamshire_communities_outlast_their_funding_better_than_beacons() {
+fn buckinghamshire_communities_keep_their_gain_and_end_ahead_of_beacons() {
     // Sustainability is a ratio, noisy where gains are small: 60 replicates.
     let r = Run::new("buckinghamshire", &["replicates=60"]);
     let last = r.sc.run.years;
     let two_later = 3 + r.sc.run.sustain_years;
+    // From a steady-state burn-in (docs/ODD.md §10, item 44) the
+    // communities no longer keep a larger share of their gain than the
+    // beacons (measured -0.10 at year 5 and -0.20 at year 8, both below
+    // zero): that part of the source's claim is not reproduced. They still
+    // keep their whole gain, end ahead, and lose a little when funding ends.
     for y in [two_later, last] {
-        let kept = r.diff(
-            "learning-communities",
-            "beacon-schools",
-            y,
-            Ind::Sustainability,
-        );
-        clearly_positive(&format!("communities keep more at year {y}"), &kept);
         let held = summarise(&r.at("learning-communities", y, Ind::Sustainability));
         assert!(
             held.mean > 1.0,
@@ -271,12 +269,18 @@ fn buckinghamshire_communities_outlast_their_funding_better_than_beacons() {
 /// National strategies (seed 004, after Earl et al. 2003): attainment rises
 /// sharply in the first years and then levels off (the gain of years 1-3 is
 /// at least twice that of years 4-10), and tri-level change goes beyond the
-/// plateau.
+/// plateau. Both are gains over the scenario's status-quo arm, so the
+/// baseline's own drift is not read as the strategy's rise.
 #[test]
 fn national_strategies_rise_then_plateau() {
     let r = Run::new("national-strategies", &[]);
-    let early = summarise(&r.change("national-strategies", 0, 3, Ind::AttMean));
-    let late = summarise(&r.change("national-strategies", 3, 10, Ind::AttMean));
+    let net = |y0, y1| {
+        let s = r.change("national-strategies", y0, y1, Ind::AttMean);
+        let q = r.change("status-quo", y0, y1, Ind::AttMean);
+        s.iter().zip(&q).map(|(a, b)| a - b).collect::<Vec<f64>>()
+    };
+    let early = summarise(&net(0, 3));
+    let late = summarise(&net(3, 10));
     clearly_positive("the early rise", &early);
     assert!(
         early.mean >= 2.0 * late.mean,
@@ -328,7 +332,9 @@ fn psln_owned_networks_keep_trust() {
 /// networks left alone.
 #[test]
 fn learning_project_networks_overtake_central_directives() {
-    let r = Run::new("learning-project", &[]);
+    // 20 replicates: with the scenario's 8, the year-2 lead (about one
+    // point) is not clear.
+    let r = Run::new("learning-project", &["replicates=20"]);
     let early = r.diff("central-directives", "networks-alone", 2, Ind::AttMean);
     clearly_positive("central directives ahead at year 2", &early);
     let rise = |s: &str| r.change(s, 2, 8, Ind::AttMean);

@@ -122,6 +122,11 @@ struct Entry {
     value: Result<Value, String>,
     /// Set by `--set strategy.*.KEY`: acts only where its mechanism is on.
     wildcard: bool,
+    /// Carried into a strategy's table by `--set levers.KEY`, so that it
+    /// also reaches strategies whose preset or table sets the key (it acts
+    /// where its mechanism is on, like a wildcard, and is named
+    /// `levers.KEY` in messages).
+    from_levers: bool,
 }
 
 /// The entries of one table, in the order written.
@@ -227,6 +232,7 @@ impl RawDoc {
                         val_loc: Loc::Builtin,
                         value: Ok(Value::Str(p.to_string())),
                         wildcard: false,
+                        from_levers: false,
                     }],
                 },
                 groups: Vec::new(),
@@ -459,6 +465,7 @@ fn entries(t: &DeTable<'_>) -> Table {
             val_loc: Loc::File(v.span().start),
             value: convert(v.get_ref()),
             wildcard: false,
+            from_levers: false,
         })
         .collect();
     entries.sort_by_key(|e| e.key_loc);
@@ -623,6 +630,7 @@ fn parse_document(text: &str, ctx: &mut Ctx<'_>) -> Option<RawDoc> {
                 val_loc,
                 value: convert(v.get_ref()),
                 wildcard: false,
+                from_levers: false,
             }),
         }
     }
@@ -671,6 +679,7 @@ fn apply_sets(doc: &mut RawDoc, sets: &[String], ctx: &mut Ctx<'_>) {
             val_loc: loc,
             value: set_value(raw, is_text(section, key)),
             wildcard,
+            from_levers: false,
         };
         let Some((head, rest)) = path.split_once('.') else {
             if let Some(s) = Section::from_name(path) {
@@ -770,6 +779,27 @@ fn apply_sets(doc: &mut RawDoc, sets: &[String], ctx: &mut Ctx<'_>) {
                     doc.strategies[t].table.put(e);
                 }
             }
+            Some(Section::Levers) => {
+                let e = entry(rest, Section::Levers, false);
+                // A valid `levers.KEY` also reaches every strategy and
+                // authority table, over what its preset or table sets (an
+                // invalid one is reported once, at `[levers]`).
+                let valid = matches!(&e.value, Ok(v) if Levers::default().set(rest, v).is_ok());
+                if valid {
+                    let carried = Entry {
+                        wildcard: true,
+                        from_levers: true,
+                        ..e.clone()
+                    };
+                    for s in &mut doc.strategies {
+                        s.table.put(carried.clone());
+                        for g in &mut s.groups {
+                            g.raw.table.put(carried.clone());
+                        }
+                    }
+                }
+                doc.table_mut(Section::Levers).put(e);
+            }
             Some(s) => doc.table_mut(s).put(entry(rest, s, false)),
             None => ctx.report(loc, Some(path.into()), unknown_section_message(head)),
         }
@@ -862,7 +892,9 @@ fn presets_allowed() -> String {
 
 /// How an entry's key is written in messages.
 fn entry_path(r: &Resolved<'_>, e: &Entry) -> String {
-    if e.wildcard {
+    if e.from_levers {
+        format!("levers.{}", e.key)
+    } else if e.wildcard {
         format!("strategy.*.{}", e.key)
     } else {
         r.path(&e.key)
@@ -1061,13 +1093,16 @@ fn resolve_strategy<'d>(
     check_mechanisms(ctx, &r, &own);
     for (e, spec) in deferred {
         let m = spec.mechanism;
-        let hit = wildcard_hits
-            .entry(e.key.clone())
-            .or_insert((e.key_loc, m, 0));
         let acts =
             r.ok && r.levers.mechanism_on(m) && (e.key != "upward_learning" || r.levers.learned());
+        // `levers.KEY` that acts nowhere was always accepted: it sets the base.
+        if !e.from_levers {
+            let hit = wildcard_hits
+                .entry(e.key.clone())
+                .or_insert((e.key_loc, m, 0));
+            hit.2 += usize::from(acts);
+        }
         if acts {
-            hit.2 += 1;
             let path = entry_path(&r, e);
             let levers = &mut r.levers;
             if apply_entry(ctx, e, spec, &path, &mut |k, v| levers.set(k, v)) {
@@ -1176,7 +1211,14 @@ fn resolve_group<'d>(
             ctx.report(e.key_loc, Some(path), msg);
             continue;
         };
-        if apply_own(ctx, &mut r, e, spec, &path) {
+        if e.from_levers
+            && !(r.ok
+                && r.levers.mechanism_on(spec.mechanism)
+                && (e.key != "upward_learning" || r.levers.learned()))
+        {
+            continue;
+        }
+        if apply_own(ctx, &mut r, e, spec, &path) && !e.from_levers {
             own.push(e);
         }
     }
@@ -1202,7 +1244,7 @@ fn lever_source(all: &[Resolved<'_>], r: &Resolved<'_>, doc: &RawDoc, key: &str)
         .get(key)
         .filter(|_| r.overrides.iter().any(|k| k == key))
     {
-        return (e.key_loc, r.path(key));
+        return (e.key_loc, entry_path(r, e));
     }
     if let Some(p) = &r.preset
         && params::preset_overrides(p).iter().any(|(k, _)| *k == key)
@@ -1673,6 +1715,7 @@ fn doc_from_scenario(sc: &Scenario) -> RawDoc {
             val_loc: Loc::Prior,
             value: Ok(v),
             wildcard: false,
+            from_levers: false,
         }
     }
     let (run, land, sch, net, lev) = (
