@@ -26,8 +26,7 @@ name = "cascade"
 tiers = 4
 "#;
 
-fn calibration_text(series: &str, extra_priors: &str, particles: usize, budget: usize) -> String {
-    let _ = series;
+fn calibration_text(extra_priors: &str, particles: usize, budget: usize) -> String {
     format!(
         r#"
 name = "t"
@@ -59,7 +58,7 @@ fn write(dir: &Path, name: &str, text: &str) {
 fn synthetic(dir: &Path, truth: f64, seed: u64) -> String {
     write(dir, "tiny.toml", SCENARIO);
     write(dir, "series.csv", "year,value,se\n0,50,1\n1,50,1\n2,50,1\n");
-    let text = calibration_text("", "", 8, 10_000);
+    let text = calibration_text("", 8, 10_000);
     write(dir, "cal.toml", &text);
     let (cal, _) = Calibration::open(dir.join("cal.toml").to_str().unwrap()).unwrap();
     let sc = engine::scenario_at(&cal, &[truth]).unwrap();
@@ -115,7 +114,7 @@ fn credible_intervals_cover_known_truths_at_about_their_rate() {
         let truth = 15.0 + 55.0 * (i as f64 + 0.5) / truths as f64;
         let series = synthetic(dir.path(), truth, 1000 + i as u64);
         write(dir.path(), "series.csv", &series);
-        let f = fit(dir.path(), &calibration_text("", "", 20, 400), 2);
+        let f = fit(dir.path(), &calibration_text("", 20, 400), 2);
         let p = &summary(dir.path(), &f)[0];
         if p.lo <= truth && truth <= p.hi {
             inside += 1;
@@ -136,7 +135,7 @@ fn a_lever_without_effect_keeps_its_prior_and_is_flagged() {
     write(dir.path(), "series.csv", &series);
     // The cascade does not use the network: p_between cannot matter.
     let extra = "[[prior]]\nkey = \"network.p_between\"\nmin = 0\nmax = 0.5\n";
-    let f = fit(dir.path(), &calibration_text("", extra, 30, 900), 2);
+    let f = fit(dir.path(), &calibration_text(extra, 30, 900), 2);
     let params = summary(dir.path(), &f);
     assert!(params[1].contraction < 0.35, "{:?}", params[1]);
     assert!(params[0].contraction > params[1].contraction);
@@ -154,7 +153,7 @@ fn the_posterior_does_not_depend_on_the_thread_count() {
     let dir = tempfile::tempdir().unwrap();
     let series = synthetic(dir.path(), 40.0, 9);
     write(dir.path(), "series.csv", &series);
-    let text = calibration_text("", "", 10, 120);
+    let text = calibration_text("", 10, 120);
     let a = fit(dir.path(), &text, 1);
     let b = fit(dir.path(), &text, 2);
     assert!(a.generations.len() >= 2);
@@ -170,7 +169,7 @@ fn resuming_after_kill_9_gives_the_same_posterior() {
     let dir = tempfile::tempdir().unwrap();
     let series = synthetic(dir.path(), 40.0, 11);
     write(dir.path(), "series.csv", &series);
-    write(dir.path(), "cal.toml", &calibration_text("", "", 30, 600));
+    write(dir.path(), "cal.toml", &calibration_text("", 30, 600));
     let exe = env!("CARGO_BIN_EXE_orglearn");
     let cal = dir.path().join("cal.toml");
     let run = |out: &str, extra: &[&str]| {
@@ -259,7 +258,7 @@ const GOOD: &str = "year,value\n0,50\n1,52\n2,53\n3,55\n";
 
 #[test]
 fn bad_series_get_clear_errors() {
-    let cal = calibration_text("", "", 10, 200);
+    let cal = calibration_text("", 10, 200);
     let e = error_of(&cal, "year,value\n0,50\n1,52\n3,53\n");
     assert!(
         e.contains("series.csv:4:1: key `column year`: missing year 2 between 1 and 3"),
@@ -286,7 +285,7 @@ fn bad_series_get_clear_errors() {
 
 #[test]
 fn bad_calibration_files_get_clear_errors() {
-    let base = calibration_text("", "", 10, 200);
+    let base = calibration_text("", 10, 200);
     let e = error_of(
         &base.replace("schools.practice_effect", "schools.practise_effect"),
         GOOD,
