@@ -73,6 +73,8 @@ pub enum Command {
     Merge(crate::sweep::MergeArgs),
     /// Sensitivity analysis (Sobol or Morris) of a finished sweep.
     Analyze(crate::sweep::AnalyzeArgs),
+    /// Fit a scenario to an observed series (ABC-SMC) and forecast strategies from the posterior.
+    Calibrate(crate::calibrate::CalibrateArgs),
     /// Print every scenario key with its default, range, unit and source.
     Levers {
         /// Print as Markdown tables (as in the README).
@@ -130,6 +132,7 @@ where
         Command::Sweep(a) => crate::sweep::sweep(a),
         Command::Merge(a) => crate::sweep::merge(a),
         Command::Analyze(a) => crate::sweep::analyze(a),
+        Command::Calibrate(a) => crate::calibrate::calibrate(a),
         Command::Levers { markdown } => {
             say_raw!("{}", levers_reference(markdown));
             Ok(())

@@ -1,4 +1,5 @@
 //! orglearn: an agent-based simulator of how a whole school system learns.
+pub mod calibrate;
 pub mod charts;
 pub mod cli;
 pub mod landscape;

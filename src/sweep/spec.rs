@@ -516,15 +516,15 @@ pub fn description_of(text: &str) -> String {
 
 // ---------------------------------------------------------------- parsing
 
-struct Ctx<'a> {
-    origin: &'a str,
-    text: &'a str,
-    problems: Vec<(usize, Problem)>,
+pub(crate) struct Ctx<'a> {
+    pub(crate) origin: &'a str,
+    pub(crate) text: &'a str,
+    pub(crate) problems: Vec<(usize, Problem)>,
 }
 
 impl Ctx<'_> {
     /// A problem at byte `offset` (`usize::MAX`: no position).
-    fn at(&mut self, offset: usize, key: Option<&str>, message: impl Into<String>) {
+    pub(crate) fn at(&mut self, offset: usize, key: Option<&str>, message: impl Into<String>) {
         let (line, column) = if offset == usize::MAX {
             (None, None)
         } else {
@@ -543,7 +543,7 @@ impl Ctx<'_> {
         ));
     }
 
-    fn finish(mut self) -> Result<(), ScenarioError> {
+    pub(crate) fn finish(mut self) -> Result<(), ScenarioError> {
         if self.problems.is_empty() {
             return Ok(());
         }
@@ -560,13 +560,13 @@ impl Ctx<'_> {
 
 pub(crate) use crate::scenario::load::{line_col, nearest};
 
-fn did_you_mean<'a>(key: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+pub(crate) fn did_you_mean<'a>(key: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
     nearest(key, candidates)
         .map(|c| format!(" (did you mean \"{c}\"?)"))
         .unwrap_or_default()
 }
 
-fn describe(v: &DeValue<'_>) -> String {
+pub(crate) fn describe(v: &DeValue<'_>) -> String {
     match v {
         DeValue::String(s) => format!("a string (\"{s}\")"),
         DeValue::Integer(i) => format!("an integer ({i})"),
@@ -585,7 +585,7 @@ fn integer_of(v: &DeValue<'_>) -> Option<i64> {
     }
 }
 
-fn float_of(v: &DeValue<'_>) -> Option<f64> {
+pub(crate) fn float_of(v: &DeValue<'_>) -> Option<f64> {
     match v {
         DeValue::Float(f) => f.as_str().replace('_', "").parse().ok(),
         DeValue::Integer(_) => integer_of(v).map(|i| i as f64),
@@ -595,9 +595,9 @@ fn float_of(v: &DeValue<'_>) -> Option<f64> {
 
 /// A value with its position.
 #[derive(Clone, Debug)]
-struct At<T> {
-    v: T,
-    at: usize,
+pub(crate) struct At<T> {
+    pub(crate) v: T,
+    pub(crate) at: usize,
 }
 
 /// One `[[lever]]` table as written.
@@ -668,18 +668,18 @@ const LEVER_KEYS: [&str; 10] = [
     "steps",
 ];
 
-type Entry<'a, 'b> = (
+pub(crate) type Entry<'a, 'b> = (
     &'b Spanned<std::borrow::Cow<'a, str>>,
     &'b Spanned<DeValue<'a>>,
 );
 
-fn sorted<'a, 'b>(t: &'b DeTable<'a>) -> Vec<Entry<'a, 'b>> {
+pub(crate) fn sorted<'a, 'b>(t: &'b DeTable<'a>) -> Vec<Entry<'a, 'b>> {
     let mut v: Vec<_> = t.iter().collect();
     v.sort_by_key(|(k, _)| k.span().start);
     v
 }
 
-fn get_str(cx: &mut Ctx, key: &str, v: &Spanned<DeValue>) -> Option<At<String>> {
+pub(crate) fn get_str(cx: &mut Ctx, key: &str, v: &Spanned<DeValue>) -> Option<At<String>> {
     match v.get_ref() {
         DeValue::String(s) => Some(At {
             v: s.to_string(),
@@ -696,7 +696,13 @@ fn get_str(cx: &mut Ctx, key: &str, v: &Spanned<DeValue>) -> Option<At<String>> 
     }
 }
 
-fn get_int(cx: &mut Ctx, key: &str, v: &Spanned<DeValue>, min: i64, max: i64) -> Option<At<i64>> {
+pub(crate) fn get_int(
+    cx: &mut Ctx,
+    key: &str,
+    v: &Spanned<DeValue>,
+    min: i64,
+    max: i64,
+) -> Option<At<i64>> {
     match integer_of(v.get_ref()) {
         Some(i) if (min..=max).contains(&i) => Some(At {
             v: i,
@@ -726,7 +732,7 @@ fn get_int(cx: &mut Ctx, key: &str, v: &Spanned<DeValue>, min: i64, max: i64) ->
     }
 }
 
-fn get_float(cx: &mut Ctx, key: &str, v: &Spanned<DeValue>) -> Option<At<f64>> {
+pub(crate) fn get_float(cx: &mut Ctx, key: &str, v: &Spanned<DeValue>) -> Option<At<f64>> {
     match float_of(v.get_ref()) {
         Some(x) if x.is_finite() => Some(At {
             v: x,
@@ -743,7 +749,11 @@ fn get_float(cx: &mut Ctx, key: &str, v: &Spanned<DeValue>) -> Option<At<f64>> {
     }
 }
 
-fn get_str_list(cx: &mut Ctx, key: &str, v: &Spanned<DeValue>) -> Option<Vec<At<String>>> {
+pub(crate) fn get_str_list(
+    cx: &mut Ctx,
+    key: &str,
+    v: &Spanned<DeValue>,
+) -> Option<Vec<At<String>>> {
     match v.get_ref() {
         DeValue::Array(items) => {
             let mut out = Vec::new();
@@ -763,7 +773,7 @@ fn get_str_list(cx: &mut Ctx, key: &str, v: &Spanned<DeValue>) -> Option<Vec<At<
     }
 }
 
-fn table<'a, 'b>(
+pub(crate) fn table<'a, 'b>(
     cx: &mut Ctx,
     key: &str,
     v: &'b Spanned<DeValue<'a>>,
@@ -783,7 +793,12 @@ fn table<'a, 'b>(
 }
 
 /// The `[set]` table, flattened to dotted keys and `--set` values.
-fn flatten_set(cx: &mut Ctx, prefix: &str, t: &DeTable, out: &mut Vec<(At<String>, String)>) {
+pub(crate) fn flatten_set(
+    cx: &mut Ctx,
+    prefix: &str,
+    t: &DeTable,
+    out: &mut Vec<(At<String>, String)>,
+) {
     for (k, v) in sorted(t) {
         let path = if prefix.is_empty() {
             k.get_ref().to_string()
@@ -1144,7 +1159,7 @@ fn all_lever_paths() -> Vec<String> {
 }
 
 /// The kind of a lever key, or why it cannot be varied.
-fn lever_kind(key: &str, base: Option<&Scenario>) -> Result<Kind, String> {
+pub(crate) fn lever_kind(key: &str, base: Option<&Scenario>) -> Result<Kind, String> {
     let parts: Vec<&str> = key.split('.').collect();
     let unknown = || {
         let paths = all_lever_paths();
@@ -1259,7 +1274,7 @@ fn check_value(kind: &Kind, v: &LValue) -> Result<LValue, String> {
 
 /// The base scenario argument for [`Scenario::open`]: a file next to the
 /// sweep file, or a built-in name.
-fn base_arg(name: &str, dir: Option<&Path>) -> Result<String, String> {
+pub(crate) fn base_arg(name: &str, dir: Option<&Path>) -> Result<String, String> {
     if let Some(d) = dir {
         let p = d.join(name);
         if p.is_file() {
