@@ -300,7 +300,7 @@ levers! {
             "Years of status-quo dynamics before year 0, shared by all strategies of a replicate.";
         sustain_years: u32 = 3, Kind::Int { min: 1, max: 100 }, Always, "years", "spec §7 (Coburn 2003, via 004)",
             "Sustainability is the share of the gain still held this many years after support is withdrawn.";
-        meaningful_attainment: f64 = 1.0, Kind::Float { min: 0.001, max: 100.0 }, Always, "points", "assumption (about a tenth of the intake spread across schools, `schools.intake_sd` = 8; see docs/ODD.md)",
+        meaningful_attainment: f64 = 1.0, Kind::Float { min: 0.001, max: 100.0 }, Always, "points", "assumption (about an eighth of the intake spread across schools, `schools.intake_sd` = 8; see docs/ODD.md)",
             "Smallest difference in mean attainment that matters: the report calls a difference clear only when its whole interval lies beyond this.";
         meaningful_gap: f64 = 1.0, Kind::Float { min: 0.001, max: 100.0 }, Always, "points", "assumption (as for attainment; see docs/ODD.md)",
             "Smallest difference in the gap between the top and bottom quarter of schools that matters.";
