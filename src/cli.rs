@@ -110,9 +110,13 @@ pub struct RunArgs {
     /// No progress bar and no table: only errors.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Do not draw charts.
+    /// Do not draw charts (nor the network pictures, which need runs replayed).
     #[arg(long)]
     pub no_charts: bool,
+    /// Skip the report's robustness check of the headline (variations of
+    /// the uncertain levers; see `robustness_points`).
+    #[arg(long)]
+    pub no_robustness: bool,
 }
 
 /// Parse `args` and run the command.
@@ -205,6 +209,7 @@ fn list() {
 
 fn spec_rows(
     section: &str,
+    lookup: &str,
     table: &[LeverSpec],
     defaults: &dyn Fn(&str) -> String,
 ) -> Vec<[String; 6]> {
@@ -216,10 +221,17 @@ fn spec_rows(
             } else {
                 format!("{section}.{}", s.key)
             };
-            let mech = match s.mechanism.switch_key() {
+            let mut mech = match s.mechanism.switch_key() {
                 Some(m) => format!(" (needs `{m} = true`)"),
                 None => String::new(),
             };
+            let dotted = format!("{lookup}.{}", s.key);
+            if let Some(u) = crate::params::uncertain(&dotted) {
+                mech.push_str(&format!(
+                    " Uncertain: the report's robustness check varies it from {} to {} ({}).",
+                    u.lo, u.hi, u.why
+                ));
+            }
             [
                 key,
                 defaults(s.key),
@@ -244,27 +256,29 @@ pub fn levers_reference(markdown: bool) -> String {
         (
             "top level",
             "",
-            spec_rows("", RUN_LEVERS, &|k| show(run.get(k))),
+            spec_rows("", "", RUN_LEVERS, &|k| show(run.get(k))),
         ),
         (
             "[landscape]",
             "The practice landscape (spec §2).",
-            spec_rows("landscape", LANDSCAPE_LEVERS, &|k| show(land.get(k))),
+            spec_rows("landscape", "landscape", LANDSCAPE_LEVERS, &|k| {
+                show(land.get(k))
+            }),
         ),
         (
             "[schools]",
             "Schools, intake and what is observed (spec §1, 4.8).",
-            spec_rows("schools", SCHOOL_LEVERS, &|k| show(sch.get(k))),
+            spec_rows("schools", "schools", SCHOOL_LEVERS, &|k| show(sch.get(k))),
         ),
         (
             "[network]",
             "The school network (spec §6).",
-            spec_rows("network", NETWORK_LEVERS, &|k| show(net.get(k))),
+            spec_rows("network", "network", NETWORK_LEVERS, &|k| show(net.get(k))),
         ),
         (
             "[levers], [[strategy]] and [[strategy.authority]]",
             "Strategy levers (spec §4, 5). `[levers]` sets a base for every strategy and for burn-in; each `[[strategy]]` table names a `preset` (and optionally a `name`) and overrides keys. A `[[strategy.authority]]` table after a strategy gives some of its authorities levers of their own: `authorities` (required: numbers from 1, or the names of a schools file's `authority` column), an optional `preset` to start from instead of the strategy's levers, an optional `name`, and any lever. Setting a lever of a mechanism the strategy (or the authority table) switches off is an error.",
-            spec_rows("", STRATEGY_LEVERS, &|k| show(lev.get(k))),
+            spec_rows("", "levers", STRATEGY_LEVERS, &|k| show(lev.get(k))),
         ),
     ];
     let mut out = String::new();
@@ -380,7 +394,7 @@ fn run(a: RunArgs) -> Result<()> {
 
     let ys = output::year_summaries(&sc, &res);
     output::write_indicators(&out_dir.join("indicators.csv"), &sc, &res)?;
-    output::write_summary(&out_dir.join("summary.csv"), &sc, &ys)?;
+    output::write_summary(&out_dir.join("summary.csv"), &sc, &res, &ys)?;
     if a.per_school {
         output::write_schools(&out_dir.join("schools.csv"), &sc, &res)?;
     }
@@ -415,6 +429,7 @@ fn run(a: RunArgs) -> Result<()> {
         years: &ys,
         manifest: &manifest,
         draw_charts: !a.no_charts,
+        robustness: !a.no_robustness,
     })?;
     let mut files = staged.files();
     files.push("manifest.json".into());
@@ -422,7 +437,7 @@ fn run(a: RunArgs) -> Result<()> {
     output::write_manifest(&out_dir.join("manifest.json"), &manifest)?;
     let out_dir = staged.commit()?;
     if !a.quiet {
-        print_table(&sc, &ys);
+        print_table(&sc, &res, &ys);
         say!(
             "\nWrote {}: indicators.csv, summary.csv{}{}, manifest.json{}{} ({:.1} s, {} threads)",
             out_dir.display(),
@@ -456,11 +471,11 @@ fn cell(m: &crate::stats::Summary, digits: usize) -> String {
     if m.lo.is_finite() {
         format!("{:.d$} [{:.d$}, {:.d$}]", m.mean, m.lo, m.hi, d = digits)
     } else {
-        format!("{:.d$}", m.mean, d = digits)
+        format!("{:.d$} [—]", m.mean, d = digits)
     }
 }
 
-fn print_table(sc: &Scenario, ys: &[Vec<Vec<crate::stats::Summary>>]) {
+fn print_table(sc: &Scenario, res: &runner::Results, ys: &[Vec<Vec<crate::stats::Summary>>]) {
     let last = sc.run.years as usize;
     // A middle year (3, as in the model's stylised facts) when there is room.
     let mid = if last > 6 {
@@ -471,16 +486,36 @@ fn print_table(sc: &Scenario, ys: &[Vec<Vec<crate::stats::Summary>>]) {
         None
     };
     say!(
-        "{} — {} replicates; mean [95% interval across replicates]",
+        "{} — {} run{}; mean [95% interval of the mean]; “80% of runs”: the range the middle 80% of runs fell in{}",
         sc.run.name,
-        sc.run.replicates
+        sc.run.replicates,
+        if sc.run.replicates == 1 { "" } else { "s" },
+        if sc.run.replicates < 2 {
+            " (one run cannot support a comparison: no interval, —)"
+        } else {
+            ""
+        }
     );
+    let spy = sc.run.steps_per_year as usize;
+    let spread_of = |s: usize| -> String {
+        let v: Vec<f64> = res
+            .runs
+            .iter()
+            .filter(|r| r.strategy == s)
+            .map(|r| output::year_value(&r.record.rows, spy, last, Ind::AttMean as usize))
+            .collect();
+        match crate::stats::spread(&v) {
+            Some((a, b)) => format!("{a:.1} to {b:.1}"),
+            None => "—".into(),
+        }
+    };
     let mut head = vec!["strategy".to_string(), "attainment y0".to_string()];
     if let Some(m) = mid {
         head.push(format!("attainment y{m}"));
     }
     head.extend([
         format!("attainment y{last}"),
+        format!("80% of runs y{last}"),
         format!("gap y{last}"),
         format!("diversity y{last}"),
         format!("ownership y{last}"),
@@ -497,6 +532,7 @@ fn print_table(sc: &Scenario, ys: &[Vec<Vec<crate::stats::Summary>>]) {
             }
             r.extend([
                 cell(&y[last][Ind::AttMean as usize], 1),
+                spread_of(s),
                 cell(&y[last][Ind::Gap as usize], 1),
                 cell(&y[last][Ind::Diversity as usize], 2),
                 cell(&y[last][Ind::Ownership as usize], 2),

@@ -213,31 +213,47 @@ pub fn step_summaries(sc: &Scenario, res: &Results, i: usize) -> Vec<Vec<Summary
         .collect()
 }
 
-/// `summary.csv`: per strategy, year and indicator, the mean and 95%
-/// interval across replicates (tidy, long form).
+/// `summary.csv`: per strategy, year and indicator, the mean with the 95%
+/// interval of the mean (`mean_ci95_low`, `mean_ci95_high`), and the
+/// spread of outcomes across runs (`runs_p10`, `runs_p90`: 80% of runs lay
+/// between them), tidy long form. With one replicate both are empty.
 pub fn write_summary(
     path: &Path,
     sc: &Scenario,
+    res: &Results,
     ys: &[Vec<Vec<Summary>>],
 ) -> Result<(), OutputError> {
+    let spy = sc.run.steps_per_year as usize;
     atomic_write(path, |w| {
         writeln!(
             w,
-            "strategy,year,indicator,replicates,mean,sd,ci95_low,ci95_high"
+            "strategy,year,indicator,replicates,mean,sd,mean_ci95_low,mean_ci95_high,runs_p10,runs_p90"
         )?;
         for (s, per_year) in ys.iter().enumerate() {
             let name = csv_field(&sc.strategies[s].name);
+            let runs: Vec<&[f64]> = res
+                .runs
+                .iter()
+                .filter(|r| r.strategy == s)
+                .map(|r| r.record.rows.as_slice())
+                .collect();
+            let mut v = Vec::with_capacity(runs.len());
             for (y, inds) in per_year.iter().enumerate() {
                 for (i, m) in inds.iter().enumerate() {
+                    v.clear();
+                    v.extend(runs.iter().map(|r| year_value(r, spy, y, i)));
+                    let (p10, p90) = crate::stats::spread(&v).unwrap_or((f64::NAN, f64::NAN));
                     writeln!(
                         w,
-                        "{name},{y},{},{},{},{},{},{}",
+                        "{name},{y},{},{},{},{},{},{},{},{}",
                         NAMES[i],
                         m.n,
                         fmt(m.mean),
                         fmt(m.sd),
                         fmt(m.lo),
-                        fmt(m.hi)
+                        fmt(m.hi),
+                        fmt(p10),
+                        fmt(p90)
                     )?;
                 }
             }

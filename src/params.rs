@@ -311,6 +311,18 @@ levers! {
             "Years of status-quo dynamics before year 0, shared by all strategies of a replicate.";
         sustain_years: u32 = 3, Kind::Int { min: 1, max: 100 }, Always, "years", "spec §7 (Coburn 2003, via 004)",
             "Sustainability is the share of the gain still held this many years after support is withdrawn.";
+        meaningful_attainment: f64 = 1.0, Kind::Float { min: 0.001, max: 100.0 }, Always, "points", "assumption (about an eighth of the intake spread across schools, `schools.intake_sd` = 8; see docs/ODD.md)",
+            "Smallest difference in mean attainment that matters: the report calls a difference clear only when its whole interval lies beyond this.";
+        meaningful_gap: f64 = 1.0, Kind::Float { min: 0.001, max: 100.0 }, Always, "points", "assumption (as for attainment; see docs/ODD.md)",
+            "Smallest difference in the gap between the top and bottom quarter of schools that matters.";
+        meaningful_capacity: f64 = 0.02, Kind::Float { min: 0.0001, max: 1.0 }, Always, "", "assumption (a tenth of the spread of initial capacity, `schools.capacity_sd` = 0.15, rounded; see docs/ODD.md)",
+            "Smallest difference in mean capacity (0-1) that matters.";
+        meaningful_diversity: f64 = 0.25, Kind::Float { min: 0.0001, max: 64.0 }, Always, "dimensions", "assumption (a quarter of a practice dimension; see docs/ODD.md)",
+            "Smallest difference in practice diversity (dimensions on which schools differ) that matters.";
+        robustness_points: u32 = 64, Kind::Int { min: 0, max: 100_000 }, Always, "variations", "assumption (issue: at least 64 points of a space-filling design)",
+            "Variations of the uncertain levers the report's robustness check runs (0: none; `--no-robustness` also skips it).";
+        robustness_runs: u32 = 2, Kind::Int { min: 1, max: 1000 }, Always, "runs", "assumption",
+            "Runs (replicates) per variation in the robustness check.";
     }
 }
 
@@ -592,6 +604,67 @@ impl Levers {
     pub fn value_added(&self) -> bool {
         self.benchmark == "value-added"
     }
+}
+
+/// A lever whose value is uncertain: the report's robustness check varies
+/// it over `[lo, hi]` (a Latin hypercube) to see whether the headline
+/// verdict holds.
+#[derive(Clone, Copy, Debug)]
+pub struct Uncertain {
+    /// Dotted key: `landscape.KEY`, `schools.KEY` or `levers.KEY` (a
+    /// strategy lever, varied in every strategy and in burn-in at once).
+    pub key: &'static str,
+    /// Words for the lever in sentences.
+    pub words: &'static str,
+    pub lo: f64,
+    pub hi: f64,
+    /// Why it is uncertain, and where the range comes from.
+    pub why: &'static str,
+}
+
+/// The levers marked uncertain, with the ranges the robustness check
+/// varies them over (docs/ODD.md, "Robustness of the headline").
+pub const UNCERTAIN: &[Uncertain] = &[
+    Uncertain {
+        key: "landscape.context_weight",
+        words: "context weight",
+        lo: 0.2,
+        hi: 0.8,
+        why: "tuned, not measured (spec §2; docs/ODD.md); S2 changes sign inside this range",
+    },
+    Uncertain {
+        key: "landscape.turbulence",
+        words: "turbulence",
+        lo: 0.0,
+        hi: 0.06,
+        why: "assumption quoting Fullan (004); no measured rate",
+    },
+    Uncertain {
+        key: "levers.teacher_turnover",
+        words: "teacher turnover",
+        lo: 0.05,
+        hi: 0.2,
+        why: "English turnover rates vary by region and year (assumption)",
+    },
+    Uncertain {
+        key: "levers.socialisation",
+        words: "socialisation rate",
+        lo: 0.25,
+        hi: 1.0,
+        why: "tuned default (docs/ODD.md)",
+    },
+    Uncertain {
+        key: "schools.responsiveness",
+        words: "responsiveness of results to practice",
+        lo: 0.5,
+        hi: 2.0,
+        why: "spec §4.8 gives no value for the lag (assumption)",
+    },
+];
+
+/// The uncertain-lever entry of a dotted key, if it is marked uncertain.
+pub fn uncertain(key: &str) -> Option<&'static Uncertain> {
+    UNCERTAIN.iter().find(|u| u.key == key)
 }
 
 /// Find a lever's declaration in any section by section name and key.

@@ -78,14 +78,42 @@ pub fn summarise(values: &[f64]) -> Summary {
 impl Summary {
     /// The interval clipped to the values the quantity can take.
     pub fn clipped(mut self, lo: Option<f64>, hi: Option<f64>) -> Summary {
-        if let Some(l) = lo {
+        // An interval that does not exist (one value) stays missing.
+        if let Some(l) = lo
+            && self.lo.is_finite()
+        {
             self.lo = self.lo.max(l);
         }
-        if let Some(h) = hi {
+        if let Some(h) = hi
+            && self.hi.is_finite()
+        {
             self.hi = self.hi.min(h);
         }
         self
     }
+}
+
+/// The share of runs the spread of outcomes covers: 80%, from the 10th to
+/// the 90th percentile.
+pub const SPREAD_SHARE: f64 = 0.8;
+
+/// The spread of outcomes across runs: the 10th and 90th percentiles of
+/// the finite values (linear interpolation between order statistics), or
+/// `None` with fewer than two values.
+pub fn spread(values: &[f64]) -> Option<(f64, f64)> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.len() < 2 {
+        return None;
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    let q = |p: f64| {
+        let h = p * (v.len() - 1) as f64;
+        let i = h.floor() as usize;
+        let j = (i + 1).min(v.len() - 1);
+        v[i] + (h - i as f64) * (v[j] - v[i])
+    };
+    let tail = (1.0 - SPREAD_SHARE) / 2.0;
+    Some((q(tail), q(1.0 - tail)))
 }
 
 #[cfg(test)]
@@ -113,6 +141,20 @@ mod tests {
         }
         let rate = cover as f64 / trials as f64;
         assert!((rate - 0.95).abs() < 0.02, "coverage {rate}");
+    }
+
+    #[test]
+    fn one_value_has_no_interval_even_when_clipped() {
+        let s = summarise(&[42.0]).clipped(Some(0.0), Some(100.0));
+        assert!(s.lo.is_nan() && s.hi.is_nan(), "{s:?}");
+        assert!(spread(&[42.0]).is_none());
+    }
+
+    #[test]
+    fn spread_covers_eighty_percent_of_runs() {
+        let v: Vec<f64> = (0..=100).map(f64::from).collect();
+        let (lo, hi) = spread(&v).unwrap();
+        assert!((lo - 10.0).abs() < 1e-9 && (hi - 90.0).abs() < 1e-9);
     }
 
     #[test]

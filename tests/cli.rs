@@ -168,8 +168,10 @@ fn run_minimal_writes_every_output_file() {
             "replicates",
             "mean",
             "sd",
-            "ci95_low",
-            "ci95_high"
+            "mean_ci95_low",
+            "mean_ci95_high",
+            "runs_p10",
+            "runs_p90"
         ]
     );
     assert_eq!(rows.len(), 3 * NAMES.len());
@@ -179,7 +181,7 @@ fn run_minimal_writes_every_output_file() {
         // (e.g. sustainability is empty without a withdrawal).
         match r[3].as_str() {
             "2" => assert!(r[4].parse::<f64>().is_ok(), "{r:?}"),
-            "0" => assert_eq!(r[4..], ["", "", "", ""], "{r:?}"),
+            "0" => assert_eq!(r[4..], ["", "", "", "", "", ""], "{r:?}"),
             other => panic!("replicates = {other} in {r:?}"),
         }
         if r[2] == "attainment_mean" || r[2] == "quality_mean" {
@@ -193,6 +195,7 @@ fn run_minimal_writes_every_output_file() {
         v[2] <= v[0] && v[0] <= v[3],
         "interval around the mean: {v:?}"
     );
+    assert!(v[4] <= v[5], "spread across runs: {v:?}");
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::process::Command;
 use orglearn::model::N_IND;
 use orglearn::model::indicators::Ind;
 use orglearn::params::STRATEGY_LEVERS;
-use orglearn::report::compare::{self, Snapshot};
+use orglearn::report::compare;
 use orglearn::runner;
 use orglearn::scenario::Scenario;
 use orglearn::stats::Summary;
@@ -126,10 +126,19 @@ fn report_is_self_contained_and_complete() {
     }
     // The summary, written from the numbers.
     assert!(html.contains("What the numbers say"));
-    assert!(html.contains("By year 3,"), "a sentence on the last year");
-    assert!(html.contains(&format!("Compared with {}", names[0])));
-    // The results table with paired differences.
-    assert!(html.contains("Δ "));
+    assert!(
+        html.contains("The largest difference that matters: at year 3,")
+            || html.contains("At year 3, no difference in mean attainment"),
+        "the summary opens with the headline"
+    );
+    assert!(html.contains(&format!("Against {} on", names[0])));
+    assert!(html.contains("the gap between the top and bottom quarter"));
+    assert!(html.contains("How the words are chosen"));
+    assert!(html.contains("Does the headline survive uncertain assumptions?"));
+    assert!(html.contains("Robustness: varying context weight"));
+    // The results table: both ranges and paired differences.
+    assert!(html.contains("average: ") && html.contains("80% of runs: "));
+    assert!(html.contains("difference: "));
     // Every lever of every strategy, non-defaults highlighted.
     for spec in STRATEGY_LEVERS {
         assert!(
@@ -189,11 +198,14 @@ fn no_charts_writes_the_report_alone_with_its_charts_inline() {
             "indicators.csv",
             "manifest.json",
             "report.html",
+            "robustness.csv",
             "summary.csv"
         ]
     );
     let html = std::fs::read_to_string(tmp.path().join("report.html")).unwrap();
-    assert_eq!(html.matches("<svg").count(), 10);
+    // The charts inline; no network pictures (no runs are replayed).
+    assert_eq!(html.matches("<svg").count(), 5);
+    assert!(html.contains("not drawn with <code>--no-charts</code>"));
     assert!(!html.contains("network-succeeding-together.png"));
 }
 
@@ -223,7 +235,7 @@ fn big_scenarios_skip_animations_and_say_so() {
     assert!(html.contains("no animation is made"));
     assert!(html.contains("show the first authorities only"));
     assert!(!html.contains("Play the years"));
-    assert!(html.contains("With only 1 replicate"));
+    assert!(html.contains("one run cannot support a comparison"));
     assert_eq!(external_references(&html), Vec::<String>::new());
 }
 
@@ -262,70 +274,98 @@ fn s(mean: f64, half: f64) -> Summary {
     }
 }
 
-/// Two strategies at one year: levels, and the paired difference.
-fn two(year: u32, a: f64, b: f64, d_half: f64) -> Snapshot {
-    Snapshot {
-        year,
-        level: vec![s(a, 1.0), s(b, 1.0)],
-        diff: vec![
-            vec![s(0.0, 0.0), s(a - b, d_half)],
-            vec![s(b - a, d_half), s(0.0, 0.0)],
-        ],
-    }
+/// `n` runs around `mean`, spread `sd` (a fixed, symmetric pattern).
+fn runs(n: usize, mean: f64, sd: f64) -> Vec<f64> {
+    (0..n)
+        .map(|i| mean + sd * ((i % 5) as f64 - 2.0) / 1.58)
+        .collect()
+}
+
+/// Three strategies: status quo, one clearly ahead, one trivially ahead.
+fn made_up(n: usize) -> Vec<compare::Headline> {
+    let base = runs(n, 60.0, 2.0);
+    let shift = |d: f64, noise: f64| -> Vec<f64> {
+        base.iter()
+            .enumerate()
+            .map(|(i, x)| x + d + noise * (((i * 7) % 3) as f64 - 1.0))
+            .collect()
+    };
+    let att = vec![base.clone(), shift(3.0, 0.3), shift(0.1, 0.02)];
+    let gap = vec![runs(n, 24.0, 1.0), runs(n, 24.05, 1.0), runs(n, 21.0, 1.0)];
+    let cap = vec![runs(n, 0.5, 0.01), runs(n, 0.5, 0.01), runs(n, 0.6, 0.01)];
+    let div = vec![runs(n, 3.0, 0.1), runs(n, 2.0, 0.1), runs(n, 3.0, 0.1)];
+    [
+        (compare::ATTAINMENT, 1.0, att),
+        (compare::GAP, 1.0, gap),
+        (compare::CAPACITY, 0.02, cap),
+        (compare::DIVERSITY, 0.25, div),
+    ]
+    .into_iter()
+    .map(|(measure, smallest, values)| compare::Headline {
+        measure,
+        smallest,
+        year: 10,
+        values,
+    })
+    .collect()
 }
 
 #[test]
-fn summary_sentences_follow_the_numbers() {
-    let names = vec!["cascade".to_string(), "enquiry".to_string()];
-    // A clear lead: the paired interval excludes zero (even though the
-    // levels' own intervals overlap).
-    let clear = two(10, 62.0, 64.5, 0.8);
-    let (sentence, is_clear) =
-        compare::lead_sentence(&names, &compare::ATTAINMENT, &clear).unwrap();
-    assert!(is_clear);
-    assert!(sentence.contains("By year 10, enquiry has the highest mean attainment (64.5%)"));
-    assert!(sentence.contains("2.5 points more than cascade"));
-    assert!(sentence.contains("95% interval 1.7 to 3.3"));
-    assert!(sentence.contains("a clear lead"));
-    // Overlapping: the interval includes zero.
-    let unclear = two(10, 62.0, 62.4, 1.0);
-    let (sentence, is_clear) =
-        compare::lead_sentence(&names, &compare::ATTAINMENT, &unclear).unwrap();
-    assert!(!is_clear);
-    assert!(sentence.contains("are level within the uncertainty"));
-    assert!(sentence.contains("not clear"));
-    assert!(sentence.contains("−0.6 to 1.4"));
-    // A small clear difference is called small.
-    let small = two(10, 62.0, 62.2, 0.1);
-    let (sentence, _) = compare::lead_sentence(&names, &compare::ATTAINMENT, &small).unwrap();
-    assert!(sentence.contains("small but clear lead"));
-
-    // The lead changes hands, and each strategy is set against the first.
-    let early = two(3, 65.0, 63.0, 0.5);
-    let all = compare::summary_sentences(&names, &[early, clear.clone()], None, 20);
-    assert!(all[0].starts_with("By year 3, cascade"));
-    assert!(all[1].starts_with("By year 10, enquiry"));
-    assert!(all.iter().any(|t| {
-        t.contains("The lead changes hands: cascade is ahead at year 3, enquiry by year 10")
-    }));
-    assert!(all.iter().any(|t| t.contains(
-        "Compared with cascade at year 10, mean attainment is clearly higher under enquiry (+2.5 points"
-    )));
-    let steady = compare::summary_sentences(&names, std::slice::from_ref(&unclear), None, 20);
+fn the_summary_leads_with_what_matters_and_never_calls_a_trivial_lead_clear() {
+    let names: Vec<String> = ["status quo", "cascade", "enquiry"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let heads = made_up(30);
+    let drift = runs(30, 2.5, 0.5);
+    let all = compare::summary(&names, 0, true, &heads, Some(&drift), 30);
+    let text = all.join("\n");
     assert!(
-        steady
-            .iter()
-            .any(|t| t.contains("not clearly different under enquiry"))
+        all[0].starts_with(
+            "The largest difference that matters: at year 10, cascade is clearly ahead of status quo on mean attainment: +3.0 points"
+        ),
+        "{text}"
     );
-    assert!(!steady.iter().any(|t| t.contains("changes hands")));
-    // Few replicates: a warning.
-    let few = compare::summary_sentences(&names, &[unclear], None, 3);
-    assert!(few.iter().any(|t| t.contains("With only 3 replicates")));
-    // Lower is better for the gap.
-    let gap = two(10, 25.0, 23.0, 0.5);
-    let (g, clear_gap) = compare::lead_sentence(&names, &compare::GAP, &gap).unwrap();
-    assert!(clear_gap);
-    assert!(g.contains("enquiry has the lowest gap"));
+    // The trivial 0.1-point lead is never clear, nor a lead.
+    for line in &all {
+        if line.contains("enquiry is") && line.contains("mean attainment") {
+            assert!(!line.contains("enquiry is clearly"), "{line}");
+        }
+    }
+    assert!(
+        text.contains("enquiry: ahead, by less than matters, +0.10 points"),
+        "{text}"
+    );
+    // The equity and capacity findings, in the same words.
+    assert!(
+        text.contains("Against status quo on the gap between the top and bottom quarter of schools: cascade: behind, by less than matters, +0.05 points"),
+        "{text}"
+    );
+    assert!(
+        text.contains("enquiry: clearly ahead, −3.0 points"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Highest capacity for enquiry and change at year 10: enquiry"),
+        "{text}"
+    );
+    // The drift, with its interval, in words.
+    assert!(
+        text.contains("Under the status quo itself (status quo), mean attainment changes from year 0 to year 10 by +2.5 points (we are 95% sure the average change lies between +2.3 and +2.7; higher at the end in 30 of 30 runs): a rise that matters"),
+        "{text}"
+    );
+    assert!(text.contains("Holm"), "{text}");
+    // No status-quo arm: the drift is unknown.
+    let none = compare::summary(&names, 0, false, &heads, None, 30).join("\n");
+    assert!(none.contains("the baseline's drift is unknown"), "{none}");
+    // One run: no comparison at all.
+    let one: Vec<compare::Headline> = made_up(1);
+    let single = compare::summary(&names, 0, true, &one, None, 1).join("\n");
+    assert!(
+        single.contains("one run cannot support a comparison"),
+        "{single}"
+    );
+    assert!(!single.contains("clearly"), "{single}");
     // Sustainability.
     let kept = vec![(
         "networks".to_string(),
@@ -334,6 +374,141 @@ fn summary_sentences_follow_the_numbers() {
     )];
     let k = compare::sustainability_sentence(&kept).unwrap();
     assert!(k.contains("networks (support ends after year 3) keeps 120% [110–130%] after 2 years and 90% [70–110%] after 5 years"));
+}
+
+#[test]
+fn two_identical_strategies_show_no_meaningful_difference_on_any_indicator() {
+    let text = r#"
+name = "twins"
+years = 3
+replicates = 4
+[schools]
+schools = 30
+[[strategy]]
+preset = "cascade"
+name = "first"
+[[strategy]]
+preset = "cascade"
+name = "second"
+"#;
+    let sc = Scenario::from_str(text, "twins.toml", None).unwrap();
+    let res = runner::run(&sc, false, &|_| {}).unwrap();
+    let heads = orglearn::report::headlines(&sc, &res);
+    let fs = compare::findings(0, &heads);
+    assert_eq!(fs.len(), heads.len());
+    for f in &fs {
+        assert!(
+            f.verdict.word.label().contains("no meaningful difference"),
+            "{f:?}"
+        );
+    }
+}
+
+#[test]
+fn one_run_shows_no_interval_anywhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let out = orglearn(&[
+        "run",
+        "burnham",
+        "--out",
+        dir.to_str().unwrap(),
+        "--replicates",
+        "1",
+        "--set",
+        "years=2",
+        "--set",
+        "schools.schools=24",
+        "--threads",
+        "2",
+        "--no-charts",
+    ]);
+    assert!(!out.contains("[0.0, 100.0]"), "{out}");
+    assert!(
+        out.contains("[—]"),
+        "the table marks the missing interval: {out}"
+    );
+    let csv = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
+    for line in csv.lines().skip(1) {
+        let cells: Vec<&str> = line.rsplitn(5, ',').collect();
+        assert_eq!(cells[..4], ["", "", "", ""], "{line}");
+    }
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("one run cannot support a comparison"));
+    assert!(html.contains("One run cannot support a comparison: no interval is shown"));
+    assert!(
+        !html.contains("sure the average difference lies between"),
+        "no interval in the report"
+    );
+    assert!(!html.contains("clearly ahead"));
+}
+
+#[test]
+fn pictures_come_from_the_median_run_and_say_so() {
+    let sc = Scenario::open(
+        Some("burnham"),
+        &[
+            "replicates=5".into(),
+            "years=3".into(),
+            "schools.schools=36".into(),
+        ],
+    )
+    .unwrap();
+    let res = runner::run(&sc, false, &|_| {}).unwrap();
+    let med = orglearn::report::median_runs(&sc, &res);
+    let spy = sc.run.steps_per_year as usize;
+    for (s, (r, x)) in med.iter().enumerate() {
+        // The chosen run is nearest the median of the strategy's runs.
+        let mut v: Vec<f64> = res
+            .runs
+            .iter()
+            .filter(|q| q.strategy == s)
+            .map(|q| q.record.rows[3 * spy * N_IND + Ind::AttMean as usize])
+            .collect();
+        v.sort_by(|a, b| a.total_cmp(b));
+        assert_eq!(*x, v[2], "strategy {s}: the middle of five runs");
+        let _ = r;
+    }
+    // The replayed picture data is that run.
+    let which: Vec<u32> = med.iter().map(|m| m.0).collect();
+    let rep = orglearn::report::replay::replay_runs(&sc, &which).unwrap();
+    for (s, r) in rep.runs.iter().enumerate() {
+        assert_eq!(r.replicate, which[s]);
+        let a = r.attainment.last().unwrap();
+        let mean = a.iter().sum::<f64>() / a.len() as f64;
+        assert!((mean - med[s].1).abs() < 1e-9, "strategy {s}");
+    }
+    // The report's captions name the run.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    orglearn(&[
+        "run",
+        "burnham",
+        "--out",
+        dir.to_str().unwrap(),
+        "--replicates",
+        "5",
+        "--set",
+        "years=3",
+        "--set",
+        "schools.schools=36",
+        "--set",
+        "robustness_points=0",
+        "--threads",
+        "2",
+        "--quiet",
+    ]);
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    for (s, st) in sc.strategies.iter().enumerate() {
+        let label = orglearn::report::run_label(which[s], 5, &st.name);
+        let cap = format!(
+            "{}{}: its mean attainment at year 3 is {:.1}%",
+            label[..1].to_uppercase(),
+            &label[1..],
+            med[s].1
+        );
+        assert!(html.contains(&cap.replace('\'', "&#39;")), "{cap}");
+    }
 }
 
 #[test]
@@ -400,7 +575,7 @@ fn the_replay_is_the_run_the_results_hold() {
     }
     // The beacon strategy exchanged over a structure of its own; the
     // communities with brokerage over the network plus added ties.
-    let base = &rep.world.network.edges;
+    let base = &rep.world_of(0).network.edges;
     let beacon = rep.runs[0].edges.as_ref().expect("beacon links");
     assert!(!beacon.starts_with(base));
     let brokered = rep.runs[1].edges.as_ref().expect("brokered ties added");

@@ -12,6 +12,8 @@ use crate::output::year_value;
 use crate::runner::Results;
 use crate::stats::{Summary, summarise};
 
+use super::verdict::{self, Measure, Verdict, Word};
+
 /// One indicator of every strategy at one year.
 #[derive(Clone, Debug)]
 pub struct Snapshot {
@@ -20,6 +22,8 @@ pub struct Snapshot {
     pub level: Vec<Summary>,
     /// `diff[a][b]`: the paired difference a − b across replicates.
     pub diff: Vec<Vec<Summary>>,
+    /// `[strategy][replicate]`: the values themselves.
+    pub values: Vec<Vec<f64>>,
 }
 
 /// The value of indicator `ind` at `year` for every strategy and replicate:
@@ -67,7 +71,12 @@ pub fn snapshot(res: &Results, strategies: usize, spy: usize, year: u32, ind: us
     let diff = (0..strategies)
         .map(|a| (0..strategies).map(|b| paired(&v[a], &v[b])).collect())
         .collect();
-    Snapshot { year, level, diff }
+    Snapshot {
+        year,
+        level,
+        diff,
+        values: v,
+    }
 }
 
 /// The years at which leads are reported: an early year, the middle and
@@ -88,7 +97,7 @@ pub fn middle_year(years: u32) -> u32 {
 
 /// How an interval of a difference reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verdict {
+pub enum Sign {
     /// The whole interval is above zero.
     ClearlyHigher,
     /// The whole interval is below zero.
@@ -98,53 +107,56 @@ pub enum Verdict {
 }
 
 /// Reads the 95% interval of a paired difference.
-pub fn verdict(d: &Summary) -> Verdict {
+pub fn sign(d: &Summary) -> Sign {
     if !(d.lo.is_finite() && d.hi.is_finite()) {
-        Verdict::NotClear
+        Sign::NotClear
     } else if d.lo > 0.0 {
-        Verdict::ClearlyHigher
+        Sign::ClearlyHigher
     } else if d.hi < 0.0 {
-        Verdict::ClearlyLower
+        Sign::ClearlyLower
     } else {
-        Verdict::NotClear
+        Sign::NotClear
     }
-}
-
-/// What an indicator is called in sentences and how its numbers read.
-#[derive(Clone, Copy, Debug)]
-pub struct Measure {
-    /// "mean attainment"
-    pub label: &'static str,
-    /// Unit of a level, printed after the number ("%", "").
-    pub level_unit: &'static str,
-    /// Unit of a difference ("points").
-    pub diff_unit: &'static str,
-    /// Decimals to print.
-    pub digits: usize,
-    /// Whether more is better (sets the words "ahead" and "behind").
-    pub higher_is_better: bool,
-    /// A clear difference smaller than this is called small.
-    pub small: f64,
 }
 
 /// Mean attainment, in % and percentage points.
 pub const ATTAINMENT: Measure = Measure {
     label: "mean attainment",
+    best: "highest mean attainment",
     level_unit: "%",
-    diff_unit: "points",
+    unit: "points",
     digits: 1,
     higher_is_better: true,
-    small: 0.5,
 };
 
-/// The gap between the top and bottom quarter of schools.
+/// The gap between the top and bottom quarter of schools (equity).
 pub const GAP: Measure = Measure {
-    label: "gap between the top and bottom quarter of schools",
+    label: "the gap between the top and bottom quarter of schools",
+    best: "smallest gap between the top and bottom quarter of schools",
     level_unit: " points",
-    diff_unit: "points",
+    unit: "points",
     digits: 1,
     higher_is_better: false,
-    small: 0.5,
+};
+
+/// Mean capacity for enquiry and change.
+pub const CAPACITY: Measure = Measure {
+    label: "mean capacity (0–1)",
+    best: "highest capacity for enquiry and change",
+    level_unit: "",
+    unit: "",
+    digits: 3,
+    higher_is_better: true,
+};
+
+/// Diversity of practice (ahead: more diversity kept).
+pub const DIVERSITY: Measure = Measure {
+    label: "diversity of practice (dimensions on which schools differ; more counts as ahead)",
+    best: "most diverse practice",
+    level_unit: " dimensions",
+    unit: "dimensions",
+    digits: 2,
+    higher_is_better: true,
 };
 
 fn num(x: f64, digits: usize) -> String {
@@ -152,243 +164,302 @@ fn num(x: f64, digits: usize) -> String {
     if s.starts_with('-') && s.trim_start_matches(['-', '0', '.']).is_empty() {
         s[1..].to_string()
     } else {
-        s
-    }
-}
-
-fn signed(x: f64, digits: usize) -> String {
-    let s = num(x, digits);
-    if s.starts_with('-') || s.trim_start_matches(['0', '.']).is_empty() {
         s.replace('-', "−")
-    } else {
-        format!("+{s}")
     }
 }
 
-/// Decimals for a difference: one more when it is small, so a small
-/// interval does not print as "0.0 to 0.0".
-fn fine(d: &Summary, digits: usize) -> usize {
-    let big = [d.mean, d.lo, d.hi]
+/// One headline indicator at the last year: how it reads, the smallest
+/// difference that matters, and its value in every run.
+#[derive(Clone, Debug)]
+pub struct Headline {
+    pub measure: Measure,
+    pub smallest: f64,
+    pub year: u32,
+    /// `[strategy][replicate]`.
+    pub values: Vec<Vec<f64>>,
+}
+
+/// A comparison the summary states: strategy `a` against `b` on headline
+/// `headline`, and its verdict (Holm-corrected over every finding).
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub headline: usize,
+    pub a: usize,
+    pub b: usize,
+    pub verdict: Verdict,
+}
+
+/// Runs' advantage of `a` over `b` (positive: `a` better).
+pub fn advantage(h: &Headline, a: usize, b: usize) -> Vec<f64> {
+    let sign = if h.measure.higher_is_better {
+        1.0
+    } else {
+        -1.0
+    };
+    h.values[a]
         .iter()
-        .filter(|v| v.is_finite())
-        .fold(0.0f64, |a, v| a.max(v.abs()));
-    if big < 0.5 { digits + 1 } else { digits }
+        .zip(&h.values[b])
+        .map(|(x, y)| sign * (x - y))
+        .collect()
 }
 
-/// "(95% interval 0.6 to 1.8)" or "(no interval: one replicate)".
-fn interval(d: &Summary, digits: usize) -> String {
-    if d.lo.is_finite() && d.hi.is_finite() {
-        format!(
-            "95% interval {} to {}",
-            num(d.lo, digits).replace('-', "−"),
-            num(d.hi, digits).replace('-', "−")
-        )
+fn mean_of(v: &[f64]) -> f64 {
+    let f: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+    if f.is_empty() {
+        f64::NAN
     } else {
-        "no interval with a single replicate".to_string()
+        f.iter().sum::<f64>() / f.len() as f64
     }
 }
 
-/// Index of the best strategy by mean (ties: the earlier), if any is finite.
-fn best(level: &[Summary], higher_is_better: bool) -> Option<usize> {
-    let mut out: Option<usize> = None;
-    for (i, s) in level.iter().enumerate() {
-        if !s.mean.is_finite() {
-            continue;
-        }
-        out = match out {
-            None => Some(i),
-            Some(j) => {
-                let better = if higher_is_better {
-                    s.mean > level[j].mean
-                } else {
-                    s.mean < level[j].mean
-                };
-                Some(if better { i } else { j })
+/// The best and second-best strategy on a headline by mean (ties: the
+/// earlier), if there are two with values.
+pub fn leader_and_runner_up(h: &Headline) -> Option<(usize, usize)> {
+    let sign = if h.measure.higher_is_better {
+        1.0
+    } else {
+        -1.0
+    };
+    let mut order: Vec<(usize, f64)> = h
+        .values
+        .iter()
+        .enumerate()
+        .map(|(s, v)| (s, sign * mean_of(v)))
+        .filter(|(_, m)| m.is_finite())
+        .collect();
+    order.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+    (order.len() >= 2).then(|| (order[0].0, order[1].0))
+}
+
+/// Every comparison the summary states, judged together: each strategy
+/// against the reference, and the leader against the runner-up, on every
+/// headline; Holm-corrected at family level 5%.
+pub fn findings(reference: usize, heads: &[Headline]) -> Vec<Finding> {
+    let mut pairs: Vec<(usize, usize, usize)> = Vec::new();
+    for (k, h) in heads.iter().enumerate() {
+        let ns = h.values.len();
+        for s in 0..ns {
+            if s != reference {
+                pairs.push((k, s, reference));
             }
+        }
+        if let Some((l, r)) = leader_and_runner_up(h)
+            && l != reference
+            && r != reference
+        {
+            pairs.push((k, l, r));
+        }
+    }
+    let family: Vec<(Vec<f64>, f64)> = pairs
+        .iter()
+        .map(|&(k, a, b)| (advantage(&heads[k], a, b), heads[k].smallest))
+        .collect();
+    verdict::judge_family(&family, 0.05)
+        .into_iter()
+        .zip(pairs)
+        .map(|(v, (headline, a, b))| Finding {
+            headline,
+            a,
+            b,
+            verdict: v,
+        })
+        .collect()
+}
+
+/// The verdict of `a` against `b` on headline `k` (either order).
+fn find(fs: &[Finding], k: usize, a: usize, b: usize) -> Option<Verdict> {
+    fs.iter().find_map(|f| {
+        if f.headline != k {
+            None
+        } else if (f.a, f.b) == (a, b) {
+            Some(f.verdict)
+        } else if (f.a, f.b) == (b, a) {
+            Some(flip(&f.verdict))
+        } else {
+            None
+        }
+    })
+}
+
+/// The same comparison seen from the other side.
+pub fn flip(v: &Verdict) -> Verdict {
+    let word = match v.word {
+        Word::ClearlyAhead => Word::ClearlyBehind,
+        Word::ClearlyBehind => Word::ClearlyAhead,
+        Word::AheadLessThanMatters => Word::BehindLessThanMatters,
+        Word::BehindLessThanMatters => Word::AheadLessThanMatters,
+        w => w,
+    };
+    Verdict {
+        mean: -v.mean,
+        lo: -v.hi,
+        hi: -v.lo,
+        ahead: v.behind,
+        behind: v.ahead,
+        word,
+        ..*v
+    }
+}
+
+fn level_words(h: &Headline, s: usize) -> String {
+    let m = &h.measure;
+    let mean = mean_of(&h.values[s]);
+    let spread = match crate::stats::spread(&h.values[s]) {
+        Some((lo, hi)) => format!(
+            "; in 80% of runs between {} and {}",
+            num(lo, m.digits),
+            num(hi, m.digits)
+        ),
+        None => String::new(),
+    };
+    format!("{}{}{spread}", num(mean, m.digits), m.level_unit)
+}
+
+/// The plain-language summary: the largest difference that matters on
+/// the headline (the first of `heads`), the leader against the runner-up
+/// and every strategy against the reference on every headline (the
+/// equity and capacity findings among them), and the status quo's drift.
+/// `status_quo`: the reference when it is a status-quo arm; `drift`: its
+/// change in the headline from year 0, run by run.
+pub fn summary(
+    names: &[String],
+    reference: usize,
+    status_quo: bool,
+    heads: &[Headline],
+    drift: Option<&[f64]>,
+    replicates: u32,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if replicates < 2 || names.is_empty() || heads.is_empty() {
+        out.push("This is a single run: one run cannot support a comparison, so no difference is judged and no interval is shown. Run more (--replicates) before drawing conclusions.".into());
+        return out;
+    }
+    let fs = findings(reference, heads);
+    let refname = &names[reference];
+    let h0 = &heads[0];
+    // 1. The largest difference that matters on the headline.
+    let top = fs
+        .iter()
+        .filter(|f| f.headline == 0 && f.verdict.word.meaningful())
+        .max_by(|x, y| {
+            x.verdict
+                .mean
+                .abs()
+                .total_cmp(&y.verdict.mean.abs())
+                .then(y.a.cmp(&x.a))
+        });
+    match top {
+        Some(f) => {
+            let (a, b, v) = if f.verdict.mean >= 0.0 {
+                (f.a, f.b, f.verdict)
+            } else {
+                (f.b, f.a, flip(&f.verdict))
+            };
+            out.push(format!(
+                "The largest difference that matters: at year {}, {}",
+                h0.year,
+                verdict::sentence(&names[a], &names[b], &h0.measure, &v)
+            ));
+        }
+        None if names.len() > 1 => out.push(format!(
+            "At year {}, no difference in {} between strategies is shown to be as large as the smallest difference that matters ({} {}).",
+            h0.year,
+            h0.measure.label,
+            num(h0.smallest, h0.measure.digits.max(1)),
+            h0.measure.unit
+        )),
+        None => {}
+    }
+    for (k, h) in heads.iter().enumerate() {
+        let m = &h.measure;
+        let Some((l, r)) = leader_and_runner_up(h) else {
+            continue;
         };
+        let mut s = format!(
+            "{} at year {}: {} ({}).",
+            capitalise(m.best),
+            h.year,
+            names[l],
+            level_words(h, l)
+        );
+        if let Some(v) = find(&fs, k, l, r) {
+            s.push_str(&format!(
+                " Against the runner-up, {}",
+                verdict::sentence(&names[l], &names[r], m, &v)
+            ));
+        }
+        out.push(s);
+        let items: Vec<String> = (0..names.len())
+            .filter(|&s| s != reference)
+            .filter_map(|s| {
+                find(&fs, k, s, reference).map(|v| {
+                    format!(
+                        "{}: {}, {}",
+                        names[s],
+                        v.word.label(),
+                        verdict::evidence(m, &v)
+                    )
+                })
+            })
+            .collect();
+        if !items.is_empty() {
+            out.push(format!(
+                "Against {refname} on {}: {}.",
+                m.label,
+                items.join("; ")
+            ));
+        }
+    }
+    // The status quo's drift.
+    match (status_quo, drift) {
+        (true, Some(d)) => {
+            let v = verdict::judge(d, h0.smallest, 0.05);
+            let size = match v.word {
+                Word::ClearlyAhead => "a rise that matters",
+                Word::ClearlyBehind => "a fall that matters",
+                Word::Unclear { .. } => "a drift whose size is not yet clear",
+                _ => "no drift that matters",
+            };
+            out.push(format!(
+                "Under the status quo itself ({refname}), {} changes from year 0 to year {} by {}: {size}. Every strategy shares this drift; the differences between strategies above are net of it, but a strategy's own change over time is not.",
+                h0.measure.label,
+                h0.year,
+                verdict::evidence_as(
+                    &Measure {
+                        higher_is_better: true,
+                        ..h0.measure
+                    },
+                    &v,
+                    "change",
+                    "higher at the end"
+                )
+            ));
+        }
+        _ => out.push(format!(
+            "This scenario has no status-quo strategy, so the baseline's drift is unknown: how much of a change in {} over time would have happened anyway is not separated from the strategies' effect. Compare strategies with each other, or add a status-quo strategy to measure the drift.",
+            h0.measure.label
+        )),
+    }
+    let m = fs.len();
+    if m > 1 {
+        out.push(format!(
+            "These {m} comparisons are judged together: their intervals are widened (Holm's correction) so that, taken together, they mislead at most 5% of the time. \"Clearly\" means the whole interval lies beyond the smallest difference that matters; see “How the words are chosen” below."
+        ));
+    }
+    if replicates < 5 {
+        out.push(format!(
+            "With only {replicates} runs the intervals are wide: run more (--replicates) before drawing conclusions."
+        ));
     }
     out
 }
 
-/// Whether a paired difference is exactly zero in every replicate (the two
-/// strategies have not yet diverged).
-fn identical(d: &Summary) -> bool {
-    d.mean.abs() < 1e-12 && (d.sd.is_nan() || d.sd <= 1e-12)
-}
-
-/// Who leads at one checkpoint, in one sentence, and whether the lead is
-/// clear (the paired difference to the runner-up excludes zero).
-/// Strategies that have not yet diverged from the leader are named with
-/// it, and the comparison is with the best strategy that has.
-pub fn lead_sentence(names: &[String], m: &Measure, snap: &Snapshot) -> Option<(String, bool)> {
-    let lead = best(&snap.level, m.higher_is_better)?;
-    let lv = &snap.level[lead];
-    let same: Vec<usize> = (0..snap.level.len())
-        .filter(|&o| o != lead && identical(&snap.diff[lead][o]))
-        .collect();
-    let group = if same.is_empty() {
-        names[lead].clone()
-    } else {
-        let mut all = vec![names[lead].clone()];
-        all.extend(same.iter().map(|&o| names[o].clone()));
-        join_and(&all)
-    };
-    let (tag, tag_in) = if same.is_empty() {
-        ("", "")
-    } else {
-        (" (identical so far)", "identical so far: ")
-    };
-    let masked: Vec<Summary> = snap
-        .level
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            if i == lead || same.contains(&i) {
-                Summary {
-                    mean: f64::NAN,
-                    ..*s
-                }
-            } else {
-                *s
-            }
-        })
-        .collect();
-    let Some(second) = best(&masked, m.higher_is_better) else {
-        let s = if same.is_empty() {
-            format!(
-                "By year {}, {} is {}{} under {}.",
-                snap.year,
-                m.label,
-                num(lv.mean, m.digits),
-                m.level_unit,
-                names[lead]
-            )
-        } else {
-            format!(
-                "By year {}, every strategy gives the same results so far ({} {}{}).",
-                snap.year,
-                m.label,
-                num(lv.mean, m.digits),
-                m.level_unit
-            )
-        };
-        return Some((s, false));
-    };
-    let has = if same.is_empty() { "has" } else { "have" };
-    let d = &snap.diff[lead][second];
-    let v = verdict(d);
-    let clear = if m.higher_is_better {
-        v == Verdict::ClearlyHigher
-    } else {
-        v == Verdict::ClearlyLower
-    };
-    let word = if m.higher_is_better {
-        "highest"
-    } else {
-        "lowest"
-    };
-    let s = if clear {
-        let all = (0..snap.level.len())
-            .filter(|&o| o != lead && !same.contains(&o))
-            .all(|o| {
-                let v = verdict(&snap.diff[lead][o]);
-                if m.higher_is_better {
-                    v == Verdict::ClearlyHigher
-                } else {
-                    v == Verdict::ClearlyLower
-                }
-            });
-        format!(
-            "By year {}, {}{tag} {has} the {} {} ({}{}), {} {} {} than {}, the next best ({}): a {}clear lead{}.",
-            snap.year,
-            group,
-            word,
-            m.label,
-            num(lv.mean, m.digits),
-            m.level_unit,
-            num(d.mean.abs(), fine(d, m.digits)),
-            m.diff_unit,
-            if d.mean >= 0.0 { "more" } else { "less" },
-            names[second],
-            interval(d, fine(d, m.digits)),
-            if d.mean.abs() < m.small {
-                "small but "
-            } else {
-                ""
-            },
-            if all && snap.level.len() > 2 {
-                " over every other strategy"
-            } else {
-                ""
-            }
-        )
-    } else {
-        format!(
-            "By year {}, {} ({tag_in}{}{}) and {} ({}{}) are level within the uncertainty: the paired difference of {} {} ({}) includes zero, so which is better is not clear.",
-            snap.year,
-            group,
-            num(lv.mean, m.digits),
-            m.level_unit,
-            names[second],
-            num(snap.level[second].mean, m.digits),
-            m.level_unit,
-            signed(d.mean, fine(d, m.digits)),
-            m.diff_unit,
-            interval(d, fine(d, m.digits))
-        )
-    };
-    Some((s, clear))
-}
-
-/// Each strategy against the first one, at one checkpoint.
-pub fn versus_first_sentence(names: &[String], m: &Measure, snap: &Snapshot) -> Option<String> {
-    if names.len() < 2 {
-        return None;
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
     }
-    let mut higher = Vec::new();
-    let mut lower = Vec::new();
-    let mut unclear = Vec::new();
-    for (s, name) in names.iter().enumerate().skip(1) {
-        let d = &snap.diff[s][0];
-        if !d.mean.is_finite() {
-            continue;
-        }
-        let item = format!(
-            "{} ({} {}, {})",
-            name,
-            signed(d.mean, fine(d, m.digits)),
-            m.diff_unit,
-            interval(d, fine(d, m.digits))
-        );
-        match verdict(d) {
-            Verdict::ClearlyHigher => higher.push(item),
-            Verdict::ClearlyLower => lower.push(item),
-            Verdict::NotClear => unclear.push(item),
-        }
-    }
-    let mut parts = Vec::new();
-    if !higher.is_empty() {
-        parts.push(format!("clearly higher under {}", join_and(&higher)));
-    }
-    if !lower.is_empty() {
-        parts.push(format!("clearly lower under {}", join_and(&lower)));
-    }
-    if !unclear.is_empty() {
-        parts.push(format!(
-            "not clearly different under {}",
-            join_and(&unclear)
-        ));
-    }
-    if parts.is_empty() {
-        return None;
-    }
-    Some(format!(
-        "Compared with {} at year {}, {} is {}.",
-        names[0],
-        snap.year,
-        m.label,
-        parts.join("; ")
-    ))
 }
 
 fn join_and(items: &[String]) -> String {
@@ -445,55 +516,6 @@ pub fn sustainability_sentence(kept: &[Kept]) -> Option<String> {
     ))
 }
 
-/// The whole plain-language summary of attainment and gap: who leads at
-/// each checkpoint, whether the lead changes hands, and each strategy
-/// against the first at the last checkpoint.
-pub fn summary_sentences(
-    names: &[String],
-    attainment: &[Snapshot],
-    gap: Option<&Snapshot>,
-    replicates: u32,
-) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut leaders: Vec<(u32, usize, bool)> = Vec::new();
-    for snap in attainment {
-        if let Some((s, clear)) = lead_sentence(names, &ATTAINMENT, snap) {
-            out.push(s);
-            if let Some(l) = best(&snap.level, true) {
-                leaders.push((snap.year, l, clear));
-            }
-        }
-    }
-    if let (Some(first), Some(last)) = (leaders.first(), leaders.last())
-        && first.1 != last.1
-        && first.2
-        && last.2
-    {
-        out.push(format!(
-            "The lead changes hands: {} is ahead at year {}, {} by year {}.",
-            names[first.1], first.0, names[last.1], last.0
-        ));
-    }
-    if let Some(last) = attainment.last()
-        && let Some(s) = versus_first_sentence(names, &ATTAINMENT, last)
-    {
-        out.push(s);
-    }
-    if let Some(g) = gap
-        && names.len() > 1
-        && let Some((s, _)) = lead_sentence(names, &GAP, g)
-    {
-        out.push(s.replacen("has the lowest", "has the smallest", 1));
-    }
-    if replicates < 5 {
-        out.push(format!(
-            "With only {replicates} replicate{} the intervals are wide or missing: run more replicates (--replicates) before drawing conclusions.",
-            if replicates == 1 { "" } else { "s" }
-        ));
-    }
-    out
-}
-
 /// Indicators shown in the summary tables, with their labels and digits.
 pub const TABLE_INDICATORS: &[(Ind, &str, usize)] = &[
     (Ind::AttMean, "Attainment (%)", 1),
@@ -506,89 +528,3 @@ pub const TABLE_INDICATORS: &[(Ind, &str, usize)] = &[
     (Ind::Capacity, "Capacity (0–1)", 2),
     (Ind::Diversity, "Diversity (dimensions)", 2),
 ];
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn s(mean: f64, half: f64) -> Summary {
-        Summary {
-            n: 10,
-            mean,
-            sd: half,
-            lo: mean - half,
-            hi: mean + half,
-        }
-    }
-
-    #[test]
-    fn checkpoints_are_distinct_and_end_at_the_last_year() {
-        assert_eq!(checkpoints(10), vec![3, 5, 10]);
-        assert_eq!(checkpoints(1), vec![1]);
-        assert_eq!(checkpoints(2), vec![1, 2]);
-        assert_eq!(middle_year(10), 5);
-        assert_eq!(middle_year(1), 0);
-    }
-
-    #[test]
-    fn paired_differences_remove_the_shared_replicate_effect() {
-        let a = [10.0, 20.0, 30.0];
-        let b = [9.0, 19.1, 28.9];
-        let d = paired(&a, &b);
-        assert!((d.mean - 1.0).abs() < 1e-9);
-        assert!(d.lo > 0.0, "{d:?}");
-        assert_eq!(verdict(&d), Verdict::ClearlyHigher);
-        assert_eq!(verdict(&s(0.5, 1.0)), Verdict::NotClear);
-        assert_eq!(verdict(&s(-2.0, 1.0)), Verdict::ClearlyLower);
-    }
-
-    #[test]
-    fn identical_strategies_are_called_identical() {
-        let names = vec!["a".to_string(), "b".to_string()];
-        let zero = Summary {
-            n: 5,
-            mean: 0.0,
-            sd: 0.0,
-            lo: 0.0,
-            hi: 0.0,
-        };
-        let snap = Snapshot {
-            year: 1,
-            level: vec![s(61.5, 1.0), s(61.5, 1.0)],
-            diff: vec![vec![zero, zero], vec![zero, zero]],
-        };
-        let (t, clear) = lead_sentence(&names, &ATTAINMENT, &snap).unwrap();
-        assert!(!clear);
-        assert!(
-            t.contains("every strategy gives the same results so far"),
-            "{t}"
-        );
-        // With a third strategy that has diverged, the pair leads together.
-        let names3 = vec!["a".to_string(), "b".to_string(), "c".to_string()];
-        let d = s(1.0, 0.5);
-        let neg = s(-1.0, 0.5);
-        let snap3 = Snapshot {
-            year: 1,
-            level: vec![s(61.5, 1.0), s(61.5, 1.0), s(60.5, 1.0)],
-            diff: vec![
-                vec![zero, zero, d],
-                vec![zero, zero, d],
-                vec![neg, neg, zero],
-            ],
-        };
-        let (t, clear) = lead_sentence(&names3, &ATTAINMENT, &snap3).unwrap();
-        assert!(clear);
-        assert!(
-            t.starts_with("By year 1, a and b (identical so far) have the highest"),
-            "{t}"
-        );
-        assert!(t.contains("than c, the next best"), "{t}");
-    }
-
-    #[test]
-    fn signs_are_typeset() {
-        assert_eq!(signed(1.25, 1), "+1.2");
-        assert_eq!(signed(-0.04, 1), "0.0");
-        assert_eq!(signed(-2.0, 1), "−2.0");
-    }
-}

@@ -1,8 +1,9 @@
 //! The HTML of `report.html`: one file, its style sheet inside, every chart
 //! inline as SVG, and nothing fetched from anywhere.
 
-use super::compare::{Snapshot, Verdict, verdict};
+use super::compare::{Sign, Snapshot, sign};
 use super::scene::esc;
+use super::verdict;
 use crate::charts::palette_hex;
 use crate::params::{LeverSpec, STRATEGY_LEVERS, Value};
 use crate::stats::Summary;
@@ -133,27 +134,27 @@ pub fn cell(level: &Summary, diff: Option<&Summary>, digits: usize, dir: Directi
     if let Some(d) = diff
         && d.mean.is_finite()
     {
-        let v = verdict(d);
+        let v = sign(d);
         let (class, word) = match (v, dir) {
-            (Verdict::NotClear, _) => ("", "not clear"),
-            (Verdict::ClearlyHigher, Some(true)) | (Verdict::ClearlyLower, Some(false)) => (
+            (Sign::NotClear, _) => ("", "not clear"),
+            (Sign::ClearlyHigher, Some(true)) | (Sign::ClearlyLower, Some(false)) => (
                 "better",
-                if v == Verdict::ClearlyHigher {
+                if v == Sign::ClearlyHigher {
                     "▲"
                 } else {
                     "▼"
                 },
             ),
-            (Verdict::ClearlyHigher, Some(false)) | (Verdict::ClearlyLower, Some(true)) => (
+            (Sign::ClearlyHigher, Some(false)) | (Sign::ClearlyLower, Some(true)) => (
                 "worse",
-                if v == Verdict::ClearlyHigher {
+                if v == Sign::ClearlyHigher {
                     "▲"
                 } else {
                     "▼"
                 },
             ),
-            (Verdict::ClearlyHigher, None) => ("", "▲"),
-            (Verdict::ClearlyLower, None) => ("", "▼"),
+            (Sign::ClearlyHigher, None) => ("", "▲"),
+            (Sign::ClearlyLower, None) => ("", "▼"),
         };
         let ci = if d.lo.is_finite() {
             format!(" [{}, {}]", fmt(d.lo, digits), fmt(d.hi, digits))
@@ -169,25 +170,110 @@ pub fn cell(level: &Summary, diff: Option<&Summary>, digits: usize, dir: Directi
     s
 }
 
+/// One column of a comparison table: an indicator at one year.
+pub struct Column<'a> {
+    pub title: String,
+    pub snap: &'a Snapshot,
+    pub digits: usize,
+    pub dir: Direction,
+    /// The smallest difference that matters, where the indicator has one
+    /// (its difference is then judged on the verdict scale).
+    pub smallest: Option<f64>,
+}
+
+/// A cell of a comparison table: the mean, the 95% interval of the mean,
+/// the spread of 80% of runs, and (except for the reference) the paired
+/// difference from the reference with its verdict.
+fn comparison_cell(c: &Column, s: usize, reference: usize) -> String {
+    let (lv, d) = (&c.snap.level[s], c.digits);
+    let mut h = format!("<td class=\"num\">{}", fmt(lv.mean, d));
+    if !lv.mean.is_finite() {
+        h.push_str("</td>");
+        return h;
+    }
+    let (avg, runs) = if lv.lo.is_finite() && lv.hi.is_finite() {
+        let sp = crate::stats::spread(&c.snap.values[s]);
+        (
+            format!("{} to {}", fmt(lv.lo, d), fmt(lv.hi, d)),
+            sp.map_or("—".into(), |(a, b)| {
+                format!("{} to {}", fmt(a, d), fmt(b, d))
+            }),
+        )
+    } else {
+        ("—".into(), "—".into())
+    };
+    h.push_str(&format!(
+        "<span class=\"diff ci\">average: {avg}</span><span class=\"diff ci\">80% of runs: {runs}</span>"
+    ));
+    if s != reference {
+        let dsum = &c.snap.diff[s][reference];
+        if dsum.mean.is_finite() {
+            let sgn = match c.dir {
+                Some(false) => -1.0,
+                _ => 1.0,
+            };
+            let adv: Vec<f64> = c.snap.values[s]
+                .iter()
+                .zip(&c.snap.values[reference])
+                .map(|(a, b)| sgn * (a - b))
+                .collect();
+            let (class, word) = match (c.smallest, c.dir) {
+                (Some(m), Some(_)) => {
+                    let v = verdict::judge(&adv, m, 0.05);
+                    let class = match v.word {
+                        verdict::Word::ClearlyAhead => "better",
+                        verdict::Word::ClearlyBehind => "worse",
+                        _ => "",
+                    };
+                    let runs = if v.n >= 2 {
+                        format!("; better in {} of {} runs", v.ahead, v.n)
+                    } else {
+                        String::new()
+                    };
+                    (class, format!("{}{runs}", v.word.label()))
+                }
+                _ => match sign(dsum) {
+                    Sign::NotClear => ("", "interval includes zero".to_string()),
+                    Sign::ClearlyHigher => ("", "higher".to_string()),
+                    Sign::ClearlyLower => ("", "lower".to_string()),
+                },
+            };
+            let ci = if dsum.lo.is_finite() {
+                format!(" [{}, {}]", fmt(dsum.lo, d), fmt(dsum.hi, d))
+            } else {
+                " [—]".to_string()
+            };
+            h.push_str(&format!(
+                "<span class=\"diff {class}\">difference: {}{ci}; {}</span>",
+                signed(dsum.mean, d),
+                esc(&word)
+            ));
+        }
+    }
+    h.push_str("</td>");
+    h
+}
+
 /// A table of one or more indicators (columns) at given snapshots, one row
-/// per strategy, each cell with its difference from the first strategy.
-pub fn comparison_table(
-    names: &[String],
-    columns: &[(String, &Snapshot, usize, Direction)],
-) -> String {
+/// per strategy, each cell with its difference from the reference.
+pub fn comparison_table(names: &[String], reference: usize, columns: &[Column]) -> String {
     let mut h = String::from("<div class=\"tablewrap\"><table><thead><tr><th>Strategy</th>");
-    for (title, _, _, _) in columns {
-        h.push_str(&format!("<th>{}</th>", esc(title)));
+    for c in columns {
+        h.push_str(&format!("<th>{}</th>", esc(&c.title)));
     }
     h.push_str("</tr></thead><tbody>");
     for (s, name) in names.iter().enumerate() {
         h.push_str(&format!(
-            "<tr><td class=\"who\">{}</td>",
-            strategy_label(s, name)
+            "<tr><td class=\"who\">{}{}</td>",
+            strategy_label(s, name),
+            if s == reference {
+                " <span class=\"ci\">(reference)</span>"
+            } else {
+                ""
+            }
         ));
-        for (_, snap, digits, dir) in columns {
-            let diff = (s > 0).then(|| &snap.diff[s][0]);
-            h.push_str(&cell(&snap.level[s], diff, *digits, *dir));
+        for c in columns {
+            h.push_str(&comparison_cell(c, s, reference));
         }
         h.push_str("</tr>");
     }

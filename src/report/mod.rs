@@ -34,7 +34,9 @@ pub mod layout;
 pub mod network_pictures;
 pub mod panels;
 pub mod replay;
+pub mod robustness;
 pub mod scene;
+pub mod verdict;
 
 use plotters::prelude::IntoDrawingArea;
 use rayon::prelude::*;
@@ -63,6 +65,8 @@ pub struct ReportInputs<'a> {
     pub years: &'a [Vec<Vec<Summary>>],
     pub manifest: &'a serde_json::Value,
     pub draw_charts: bool,
+    /// Run the robustness check of the headline.
+    pub robustness: bool,
 }
 
 /// Size of the GIF frames relative to the pictures (1600 x 1000): 1200 x
@@ -363,11 +367,63 @@ struct NetworkOut {
     files: Vec<PathBuf>,
 }
 
+/// The replicate nearest each strategy's median of mean attainment at the
+/// last year, and that value.
+pub fn median_runs(sc: &Scenario, res: &Results) -> Vec<(u32, f64)> {
+    let spy = sc.run.steps_per_year as usize;
+    let last = sc.run.years as usize;
+    (0..sc.strategies.len())
+        .map(|s| {
+            let v: Vec<(u32, f64)> = res
+                .runs
+                .iter()
+                .filter(|r| r.strategy == s)
+                .map(|r| {
+                    (
+                        r.replicate,
+                        crate::output::year_value(&r.record.rows, spy, last, Ind::AttMean as usize),
+                    )
+                })
+                .collect();
+            let r = replay::median_run(&v).unwrap_or(0);
+            let x = v.iter().find(|q| q.0 == r).map_or(f64::NAN, |q| q.1);
+            (r, x)
+        })
+        .collect()
+}
+
+/// "Run 17 of 30, the median run for cascade".
+pub fn run_label(run: u32, runs: u32, strategy: &str) -> String {
+    if runs <= 1 {
+        format!("the only run of {strategy}")
+    } else {
+        format!("run {} of {runs}, the median run for {strategy}", run + 1)
+    }
+}
+
+/// The first authorities of `w` that fit in [`INLINE_LIMIT`] schools, when
+/// the world is larger.
+fn shown_authorities(w: &crate::model::World) -> Option<usize> {
+    if w.n_schools > INLINE_LIMIT && w.n_authorities > 1 {
+        let mut k = 0usize;
+        let mut count = 0usize;
+        while k < w.n_authorities && count + w.members(k).len() <= INLINE_LIMIT {
+            count += w.members(k).len();
+            k += 1;
+        }
+        Some(k.max(1))
+    } else {
+        None
+    }
+}
+
 fn networks(inp: &ReportInputs, slugs: &[String]) -> Result<NetworkOut, OutputError> {
     let sc = inp.scenario;
     let mut html = String::new();
     let mut files = Vec::new();
-    let reps = match replay::replay(sc) {
+    let medians = median_runs(sc, inp.results);
+    let which: Vec<u32> = medians.iter().map(|m| m.0).collect();
+    let reps = match replay::replay_runs(sc, &which) {
         Ok(r) => r,
         Err(e) => {
             html.push_str(&format!(
@@ -377,8 +433,12 @@ fn networks(inp: &ReportInputs, slugs: &[String]) -> Result<NetworkOut, OutputEr
             return Ok(NetworkOut { html, files });
         }
     };
-    let w = &reps.world;
-    let n = w.n_schools;
+    let n = reps
+        .worlds
+        .iter()
+        .map(|(_, w)| w.n_schools)
+        .max()
+        .unwrap_or(0);
     let years = sc.run.years as usize;
     let (geographic, clusters) = meaningful(sc);
     // One colour scale for every strategy and year: round 95th percentile
@@ -404,33 +464,39 @@ fn networks(inp: &ReportInputs, slugs: &[String]) -> Result<NetworkOut, OutputEr
     };
     let range = network_pictures::nice_ceiling(p95.max(0.5));
     let animate = n <= ANIMATION_LIMIT;
-    let show = if n > INLINE_LIMIT && w.n_authorities > 1 {
-        // The first authorities up to the limit (at least one).
-        let mut k = 0usize;
-        let mut count = 0usize;
-        while k < w.n_authorities && count + w.members(k).len() <= INLINE_LIMIT {
-            count += w.members(k).len();
-            k += 1;
-        }
-        Some(k.max(1))
-    } else {
-        None
-    };
-    let base_full = network_pictures::placement(w, &w.network.edges, geographic, clusters, None);
-    let base_shown = show
-        .map(|k| network_pictures::placement(w, &w.network.edges, geographic, clusters, Some(k)));
+    // Per replayed world: which authorities are shown inline, and the
+    // placements over its school network.
+    let bases: Vec<(
+        u32,
+        Option<usize>,
+        layout::Placement,
+        Option<layout::Placement>,
+    )> = reps
+        .worlds
+        .iter()
+        .map(|(r, w)| {
+            let show = shown_authorities(w);
+            let full = network_pictures::placement(w, &w.network.edges, geographic, clusters, None);
+            let shown = show.map(|k| {
+                network_pictures::placement(w, &w.network.edges, geographic, clusters, Some(k))
+            });
+            (*r, show, full, shown)
+        })
+        .collect();
+    let any_shown = bases.iter().any(|b| b.1.is_some());
 
     html.push_str(&format!(
-        "<p>Replicate 1 of {}, school by school. Colour: each school's change in attainment since year 0, in steps of {} points (brown fell, grey unchanged, teal rose; the same scale in every picture). {}</p>",
+        "<p>Each picture shows one run of {}: the run whose mean attainment at year {} is nearest the median of that strategy's runs, so it is a typical run, not the average the charts above show; each caption names the run. School by school, colour: each school's change in attainment since year 0, in steps of {} points (brown fell, grey unchanged, teal rose; the same scale in every picture). {}</p>",
         sc.run.replicates,
+        sc.run.years,
         describe::short(range / network_pictures::CLASSES as f64),
         if animate {
-            "Press <b>Play the years</b> on a picture to watch the change spread year by year; it ends on the last year."
+            "Press <b>Play</b> on a picture to watch the change spread year by year, <b>Pause</b> to stop, or drag the slider to a year (keyboard: space plays and pauses, the arrow keys step a year)."
         } else {
             "This scenario has more than 2,000 schools, so no animation is made (a picture per year would be unreadable and slow); the pictures show the last year."
         }
     ));
-    if show.is_some() {
+    if any_shown {
         html.push_str(&format!(
             "<p class=\"note\">With {} schools, the pictures below show the first authorities only; the PNG and SVG files beside this report show all of them.</p>",
             describe::thousands(n)
@@ -442,6 +508,12 @@ fn networks(inp: &ReportInputs, slugs: &[String]) -> Result<NetworkOut, OutputEr
         let strat = &sc.strategies[s];
         let mut files = Vec::new();
         let r = &reps.runs[s];
+        let w = reps.world_of(s);
+        let (_, show, base_full, base_shown) = bases
+            .iter()
+            .find(|b| b.0 == r.replicate)
+            .expect("a placement per replayed world");
+        let show = *show;
         let links = links_for(sc, s, w, r);
         let own_full;
         let own_shown;
@@ -452,7 +524,7 @@ fn networks(inp: &ReportInputs, slugs: &[String]) -> Result<NetworkOut, OutputEr
                 show.map(|k| network_pictures::placement(w, &e, geographic, false, Some(k)));
             (&own_full, own_shown.as_ref())
         } else {
-            (&base_full, base_shown.as_ref())
+            (base_full, base_shown.as_ref())
         };
         let last = r.attainment.len().saturating_sub(1);
         let g = network_pictures::gains(r, last);
@@ -460,9 +532,10 @@ fn networks(inp: &ReportInputs, slugs: &[String]) -> Result<NetworkOut, OutputEr
             .iter()
             .map(|&v| network_pictures::class_colour(v, range))
             .collect();
+        let which_run = run_label(r.replicate, sc.run.replicates, &strat.name);
         let title = format!(
-            "{}: change in attainment by school since year 0",
-            strat.name
+            "{} — {}: change in attainment by school since year 0 ({which_run})",
+            sc.run.name, strat.name
         );
         let stats = network_pictures::stats_lines(&g, last);
         let last_label = format!("Year {last}");
@@ -593,11 +666,19 @@ fn networks(inp: &ReportInputs, slugs: &[String]) -> Result<NetworkOut, OutputEr
         } else {
             String::new()
         };
+        let caption = format!(
+            "{}: its mean attainment at year {} is {:.1}% (the mean over all runs, as in the chart above: {:.1}%). {}",
+            capital(&which_run),
+            sc.run.years,
+            medians[s].1,
+            inp.years[s][sc.run.years as usize][Ind::AttMean as usize].mean,
+            stats.join("; ")
+        );
         let fragment = format!(
-            "<h3>{}</h3><figure>{}<figcaption>{}.{}</figcaption></figure>",
+            "<h3>{}</h3><figure>{}<figcaption class=\"run\">{}.{}</figcaption></figure>",
             html::strategy_label(s, &strat.name),
             svg,
-            esc(&stats.join("; ")),
+            esc(&caption),
             files_note
         );
         Ok((fragment, files))
@@ -610,6 +691,14 @@ fn networks(inp: &ReportInputs, slugs: &[String]) -> Result<NetworkOut, OutputEr
         files.extend(f);
     }
     Ok(NetworkOut { html, files })
+}
+
+fn capital(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
 }
 
 fn spec_rows(
@@ -655,6 +744,138 @@ fn shell_word(s: &str) -> String {
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
     }
+}
+
+/// The headline indicators at the last year: attainment (the headline),
+/// the gap (equity), capacity and diversity, each with its smallest
+/// meaningful difference.
+pub fn headlines(sc: &Scenario, res: &Results) -> Vec<compare::Headline> {
+    let ns = sc.strategies.len();
+    let spy = sc.run.steps_per_year as usize;
+    let year = sc.run.years;
+    [
+        (
+            Ind::AttMean,
+            compare::ATTAINMENT,
+            sc.run.meaningful_attainment,
+        ),
+        (Ind::Gap, compare::GAP, sc.run.meaningful_gap),
+        (Ind::Capacity, compare::CAPACITY, sc.run.meaningful_capacity),
+        (
+            Ind::Diversity,
+            compare::DIVERSITY,
+            sc.run.meaningful_diversity,
+        ),
+    ]
+    .into_iter()
+    .map(|(ind, measure, smallest)| compare::Headline {
+        measure,
+        smallest,
+        year,
+        values: compare::values(res, ns, spy, year, ind as usize),
+    })
+    .collect()
+}
+
+/// How the verdict words are chosen, with this scenario's smallest
+/// meaningful differences.
+fn words_html(sc: &Scenario) -> String {
+    format!(
+        "<details class=\"meta\" id=\"words\"><summary>How the words are chosen</summary><p>Each comparison takes the difference between two strategies run by run, and the interval within which we are 95% sure the average difference lies (wider when several comparisons are stated together: Holm's correction). The smallest difference that matters is {} points of attainment, {} points of the gap, {} of capacity and {} dimensions of diversity (scenario keys <code>meaningful_attainment</code>, <code>meaningful_gap</code>, <code>meaningful_capacity</code>, <code>meaningful_diversity</code>). <b>Clearly ahead</b> (or behind): the whole interval lies beyond the smallest difference that matters. <b>Ahead (or behind), but by less than matters</b>: the whole interval lies on one side of zero and closer to zero than the smallest difference that matters. <b>No meaningful difference</b>: the interval includes zero and lies within the smallest difference that matters on both sides. <b>Unclear</b>: anything else; the report estimates how many more runs, at the same average and spread, would shrink the interval enough to settle it. “Better in N of M runs” counts the runs in which the first strategy came out ahead.</p></details>",
+        sc.run.meaningful_attainment,
+        sc.run.meaningful_gap,
+        sc.run.meaningful_capacity,
+        sc.run.meaningful_diversity
+    )
+}
+
+/// The pair the robustness check follows: the leader on the headline
+/// against the runner-up (who leads is what uncertain assumptions can
+/// overturn).
+pub fn headline_pair(heads: &[compare::Headline]) -> Option<(usize, usize)> {
+    compare::leader_and_runner_up(heads.first()?)
+}
+
+/// The robustness section: runs the check (unless switched off) and
+/// writes `robustness.csv`.
+fn robustness_section(
+    inp: &ReportInputs,
+    heads: &[compare::Headline],
+    files: &mut Vec<PathBuf>,
+) -> Result<String, OutputError> {
+    let sc = inp.scenario;
+    let mut h =
+        String::from("<h3 id=\"robustness\">Does the headline survive uncertain assumptions?</h3>");
+    let pair = headline_pair(heads);
+    let why_not = if !inp.robustness {
+        Some("The robustness check was skipped (<code>--no-robustness</code>).".to_string())
+    } else if sc.run.robustness_points == 0 {
+        Some(
+            "The robustness check is switched off (<code>robustness_points = 0</code>)."
+                .to_string(),
+        )
+    } else if sc.run.replicates < 2 {
+        Some("No robustness check: with one run there is no headline to check.".to_string())
+    } else if pair.is_none() {
+        Some("No robustness check: it needs two strategies.".to_string())
+    } else {
+        None
+    };
+    if let Some(w) = why_not {
+        h.push_str(&format!("<p class=\"note\">{w}</p>"));
+        return Ok(h);
+    }
+    let (a, b) = pair.expect("checked above");
+    let t0 = std::time::Instant::now();
+    let points = match robustness::check(sc, a, b, Ind::AttMean, true) {
+        Ok(p) => p,
+        Err(e) => {
+            h.push_str(&format!(
+                "<p class=\"note\">The robustness check could not run: {}</p>",
+                esc(&e.to_string())
+            ));
+            return Ok(h);
+        }
+    };
+    let secs = t0.elapsed().as_secs_f64();
+    let (na, nb) = (&sc.strategies[a].name, &sc.strategies[b].name);
+    let sentence = robustness::sentence(
+        na,
+        nb,
+        compare::ATTAINMENT.label,
+        crate::params::UNCERTAIN,
+        &points,
+    );
+    let path = inp.dir.join("robustness.csv");
+    write_text(&path, &robustness::csv(&points, na, nb))?;
+    files.push(path);
+    h.push_str(&format!(
+        "<ul class=\"summary\"><li>{}</li></ul>",
+        esc(&sentence)
+    ));
+    let ranges: Vec<String> = crate::params::UNCERTAIN
+        .iter()
+        .map(|u| {
+            format!(
+                "{} (<code>{}</code>) from {} to {}",
+                esc(u.words),
+                u.key,
+                u.lo,
+                u.hi
+            )
+        })
+        .collect();
+    h.push_str(&format!(
+        "<p class=\"meta\">How: {} variations of the levers marked uncertain ({}), spread evenly over their ranges (a Latin hypercube), each run {} times for {} and {} only, with the same seed; the headline holds at a variation when {} is still ahead on average there. The conditions under which it flips are the single split of one lever that best separates the variations where it holds from those where it flips (a classification-tree split). Design and results: <code>robustness.csv</code>. The check took {:.1} s.</p>",
+        points.len(),
+        ranges.join("; "),
+        sc.run.robustness_runs,
+        esc(na),
+        esc(nb),
+        esc(na),
+        secs
+    ));
+    Ok(h)
 }
 
 /// Write the report and pictures; returns the files written.
@@ -727,15 +948,26 @@ pub fn write(inp: &ReportInputs) -> Result<Vec<PathBuf>, OutputError> {
         }
     }
 
-    // Comparisons.
-    let cps = checkpoints(last);
-    let att_snaps: Vec<Snapshot> = cps
+    // Comparisons: the reference is the status quo where there is one.
+    let sq = sc
+        .strategies
         .iter()
-        .map(|&y| snapshot(res, ns, spy, y, Ind::AttMean as usize))
-        .collect();
-    let gap_last = snapshot(res, ns, spy, last, Ind::Gap as usize);
-    let mut sentences =
-        compare::summary_sentences(&names, &att_snaps, Some(&gap_last), sc.run.replicates);
+        .position(|st| st.preset == "status-quo");
+    let reference = sq.unwrap_or(0);
+    let heads = headlines(sc, res);
+    let drift: Option<Vec<f64>> = sq.map(|q| {
+        let v0 = compare::values(res, ns, spy, 0, Ind::AttMean as usize);
+        let v1 = compare::values(res, ns, spy, last, Ind::AttMean as usize);
+        v1[q].iter().zip(&v0[q]).map(|(b, a)| b - a).collect()
+    });
+    let mut sentences = compare::summary(
+        &names,
+        reference,
+        sq.is_some(),
+        &heads,
+        drift.as_deref(),
+        sc.run.replicates,
+    );
     let kept: Vec<compare::Kept> = sc
         .strategies
         .iter()
@@ -759,13 +991,47 @@ pub fn write(inp: &ReportInputs) -> Result<Vec<PathBuf>, OutputError> {
         sentences.push(s);
     }
 
-    let net = networks(inp, &slugs)?;
+    // Robustness of the headline.
+    let robust_html = robustness_section(inp, &heads, &mut files)?;
+
+    let net = if inp.draw_charts {
+        networks(inp, &slugs)?
+    } else {
+        NetworkOut {
+            html: "<p class=\"note\">The network pictures are not drawn with <code>--no-charts</code> (they need each school of a run again).</p>".into(),
+            files: Vec::new(),
+        }
+    };
     files.extend(net.files);
 
     // Tables.
-    let att_cols: Vec<(String, &Snapshot, usize, html::Direction)> = att_snaps
+    let smallest_of = |i: usize| -> Option<f64> {
+        if i == Ind::AttMean as usize || i == Ind::Equity as usize {
+            Some(sc.run.meaningful_attainment)
+        } else if i == Ind::Gap as usize {
+            Some(sc.run.meaningful_gap)
+        } else if i == Ind::Capacity as usize {
+            Some(sc.run.meaningful_capacity)
+        } else if i == Ind::Diversity as usize {
+            Some(sc.run.meaningful_diversity)
+        } else {
+            None
+        }
+    };
+    let cps = checkpoints(last);
+    let att_snaps: Vec<Snapshot> = cps
         .iter()
-        .map(|s| (format!("Attainment, year {}", s.year), s, 1, Some(true)))
+        .map(|&y| snapshot(res, ns, spy, y, Ind::AttMean as usize))
+        .collect();
+    let att_cols: Vec<html::Column> = att_snaps
+        .iter()
+        .map(|s| html::Column {
+            title: format!("Attainment, year {}", s.year),
+            snap: s,
+            digits: 1,
+            dir: Some(true),
+            smallest: smallest_of(Ind::AttMean as usize),
+        })
         .collect();
     let last_snaps: Vec<(usize, Snapshot)> = TABLE_INDICATORS
         .iter()
@@ -775,19 +1041,21 @@ pub fn write(inp: &ReportInputs) -> Result<Vec<PathBuf>, OutputError> {
     let dir_of = |i: usize| -> html::Direction {
         if i == Ind::Gap as usize {
             Some(false)
-        } else if i == Ind::Diversity as usize {
-            None
         } else {
             Some(true)
         }
     };
-    // One column per indicator (all of them, so they line up with
-    // `last_snaps`); columns with no value at all are left out when shown.
-    let last_cols: Vec<(String, &Snapshot, usize, html::Direction)> = TABLE_INDICATORS
+    let last_cols: Vec<html::Column> = TABLE_INDICATORS
         .iter()
         .skip(1)
         .zip(&last_snaps)
-        .map(|((_, label, digits), (i, snap))| (label.to_string(), snap, *digits, dir_of(*i)))
+        .map(|((_, label, digits), (i, snap))| html::Column {
+            title: label.to_string(),
+            snap,
+            digits: *digits,
+            dir: dir_of(*i),
+            smallest: smallest_of(*i),
+        })
         .collect();
 
     // The page.
@@ -871,9 +1139,11 @@ pub fn write(inp: &ReportInputs) -> Result<Vec<PathBuf>, OutputError> {
     }
     h.push_str("</ul>");
     h.push_str(&format!(
-        "<p class=\"meta\">How to read this: every interval is a 95% interval across the {} replicates. Strategies meet the same schools, landscape, network and shocks in each replicate, so each difference is computed replicate by replicate and then summarised; a difference whose interval includes zero is reported as not clear. These are results of a model under stated assumptions, not forecasts.</p>",
+        "<p class=\"meta\">How to read this: the strategies meet the same schools, landscape, network and shocks in each of the {} runs, so each difference is taken run by run and then summarised. Two ranges are given: how sure we are of the average (“we are 95% sure the average lies between …”), and how much single runs vary (“in 80% of runs the result lay between …”); an authority would see one run, not the average. These are results of a model under stated assumptions, not forecasts.</p>",
         sc.run.replicates
     ));
+    h.push_str(&words_html(sc));
+    h.push_str(&robust_html);
 
     h.push_str("<h2 id=\"charts\">Attainment, gap and equity over time</h2>");
     for (svg, label, caption) in [
@@ -902,11 +1172,16 @@ pub fn write(inp: &ReportInputs) -> Result<Vec<PathBuf>, OutputError> {
 
     h.push_str("<h2 id=\"table\">Results by strategy</h2>");
     h.push_str(&format!(
-        "<p>Each cell: mean [95% interval across replicates]; below it, Δ: the difference from <b>{}</b> (the first strategy), paired by replicate, with its interval. ▲/▼ mark a difference whose interval excludes zero (green: better, red: worse); “not clear” means the interval includes zero.</p>",
-        esc(&names[0])
+        "<p>Each cell: the mean over the runs; “average”: the 95% interval of the mean; “80% of runs”: the range the middle 80% of runs fell in (10th to 90th percentile). Below, the difference from <b>{}</b> (the reference), taken run by run, with its 95% interval and its verdict on the scale above (each cell judged on its own, without the correction the summary applies); green: clearly better, red: clearly worse. {}</p>",
+        esc(&names[reference]),
+        if sc.run.replicates < 2 {
+            "<b>One run cannot support a comparison: no interval is shown (—).</b>"
+        } else {
+            ""
+        }
     ));
     h.push_str("<h3>Attainment over time</h3>");
-    h.push_str(&html::comparison_table(&names, &att_cols));
+    h.push_str(&html::comparison_table(&names, reference, &att_cols));
     let group_rows = crate::output::group_summaries(sc, inp.results);
     if !group_rows.is_empty() {
         h.push_str("<h3>Authorities that run levers of their own</h3>");
@@ -924,20 +1199,23 @@ pub fn write(inp: &ReportInputs) -> Result<Vec<PathBuf>, OutputError> {
         ),
     ];
     for (title, inds) in groups {
-        let cols: Vec<_> = last_cols
+        let cols: Vec<html::Column> = last_cols
             .iter()
             .zip(&last_snaps)
             .filter(|(_, (i, snap))| {
                 inds.iter().any(|x| *x as usize == *i)
                     && snap.level.iter().any(|l| l.mean.is_finite())
             })
-            .map(|(c, _)| c.clone())
+            .map(|(c, _)| html::Column {
+                title: c.title.clone(),
+                ..*c
+            })
             .collect();
         if cols.is_empty() {
             continue;
         }
         h.push_str(&format!("<h3>At year {last}: {title}</h3>"));
-        h.push_str(&html::comparison_table(&names, &cols));
+        h.push_str(&html::comparison_table(&names, reference, &cols));
     }
 
     h.push_str("<h2 id=\"coburn\">Scale: Coburn's four dimensions</h2>");

@@ -581,6 +581,12 @@ pub fn stats_lines(g: &[f64], year: usize) -> Vec<String> {
     if g.is_empty() {
         return Vec::new();
     }
+    if year == 0 {
+        return vec![
+            "Year 0: the start, as burn-in left it".to_string(),
+            "(changes are counted from here)".to_string(),
+        ];
+    }
     let mean = g.iter().sum::<f64>() / g.len() as f64;
     let up = g.iter().filter(|&&v| v > 0.0).count() as f64 / g.len() as f64;
     vec![
