@@ -445,9 +445,11 @@ pub fn write_charts(dir: &Path, sc: &Scenario, res: &Results) -> Result<Vec<Path
     let spy = sc.run.steps_per_year as f64;
     let reps = sc.run.replicates;
     let band = if reps > 1 {
-        format!("Lines: mean of {reps} replicates; shaded: 95% interval across replicates")
+        format!(
+            "Lines: mean of {reps} runs; shaded: where we are 95% sure the mean lies (not the spread of single runs)"
+        )
     } else {
-        "One replicate (no interval)".to_string()
+        "One run: no interval (one run cannot support a comparison)".to_string()
     };
     let mut files = Vec::new();
     let specs: [(Ind, &str, &str, &str); 5] = [

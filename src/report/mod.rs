@@ -182,9 +182,11 @@ fn step_chart(sc: &Scenario, res: &Results, ind: Ind, title: &str, y_label: &str
     LineChart {
         title: format!("{title} — {}", sc.run.name),
         subtitle: Some(if reps > 1 {
-            format!("Lines: mean of {reps} replicates; shaded: 95% interval across replicates")
+            format!(
+                "Lines: mean of {reps} runs; shaded: where we are 95% sure the mean lies (not the spread of single runs)"
+            )
         } else {
-            "One replicate (no interval)".to_string()
+            "One run: no interval (one run cannot support a comparison)".to_string()
         }),
         x_label: "Year (0 = start of strategy)".into(),
         y_label: y_label.into(),
@@ -221,7 +223,7 @@ fn coburn_data(sc: &Scenario, years: &[Vec<Vec<Summary>>]) -> panels::Coburn {
         title: format!("Coburn's four dimensions of scale — {}", sc.run.name),
         subtitle: if reps > 1 {
             format!(
-                "Lines: mean of {reps} replicates; shaded: 95% interval{}",
+                "Lines: mean of {reps} runs; shaded: where we are 95% sure the mean lies{}",
                 if wy.is_some() {
                     "; vertical line: support withdrawn"
                 } else {
@@ -229,7 +231,7 @@ fn coburn_data(sc: &Scenario, years: &[Vec<Vec<Summary>>]) -> panels::Coburn {
                 }
             )
         } else {
-            "One replicate (no interval)".to_string()
+            "One run: no interval (one run cannot support a comparison)".to_string()
         },
         names,
         years: sc.run.years,
@@ -307,11 +309,11 @@ fn slo_data(sc: &Scenario, years: &[Vec<Vec<Summary>>]) -> panels::Slo {
         ),
         subtitle: if sc.run.replicates > 1 {
             format!(
-                "Bars: mean of {} replicates; whiskers: 95% interval across replicates",
+                "Bars: mean of {} runs; whiskers: where we are 95% sure the mean lies",
                 sc.run.replicates
             )
         } else {
-            "One replicate (no interval)".into()
+            "One run: no interval (one run cannot support a comparison)".into()
         },
         names: sc.strategies.iter().map(|s| s.name.clone()).collect(),
         dims: SLO.iter().map(|(_, n)| n.to_string()).collect(),
@@ -533,8 +535,17 @@ fn networks(inp: &ReportInputs, slugs: &[String]) -> Result<NetworkOut, OutputEr
             .map(|&v| network_pictures::class_colour(v, range))
             .collect();
         let which_run = run_label(r.replicate, sc.run.replicates, &strat.name);
+        let short_run = if sc.run.replicates > 1 {
+            format!(
+                "run {} of {}, the median run",
+                r.replicate + 1,
+                sc.run.replicates
+            )
+        } else {
+            "the only run".to_string()
+        };
         let title = format!(
-            "{} — {}: change in attainment by school since year 0 ({which_run})",
+            "{} · {} · {short_run} · change since year 0",
             sc.run.name, strat.name
         );
         let stats = network_pictures::stats_lines(&g, last);
