@@ -69,6 +69,21 @@ pub enum Command {
     Merge(crate::sweep::MergeArgs),
     /// Sensitivity analysis (Sobol or Morris) of a finished sweep.
     Analyze(crate::sweep::AnalyzeArgs),
+    /// Serve a live page on this computer: move levers, watch the ensemble of runs arrive.
+    Serve {
+        /// Scenario file or built-in name (default: the built-in `default`).
+        scenario: Option<String>,
+        /// Port on 127.0.0.1 (0: any free port).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Listen on another address (e.g. 0.0.0.0:8080); a non-loopback
+        /// address needs the access token printed in the URL.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        /// Worker threads (default: all cores).
+        #[arg(long, value_name = "T")]
+        threads: Option<usize>,
+    },
     /// Print every scenario key with its default, range, unit and source.
     Levers {
         /// Print as Markdown tables (as in the README).
@@ -142,6 +157,18 @@ where
         Command::Sweep(a) => crate::sweep::sweep(a),
         Command::Merge(a) => crate::sweep::merge(a),
         Command::Analyze(a) => crate::sweep::analyze(a),
+        Command::Serve {
+            scenario,
+            port,
+            listen,
+            threads,
+        } => {
+            let server =
+                crate::serve::Server::start(scenario.as_deref(), port, listen.as_deref(), threads)?;
+            say!("orglearn serve: open {} (Ctrl-C to stop)", server.url());
+            server.serve();
+            Ok(())
+        }
         Command::Levers { markdown } => {
             say_raw!("{}", crate::params::levers_reference(markdown));
             Ok(())
