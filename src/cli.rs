@@ -1,18 +1,14 @@
 //! The command line: parse, dispatch, and turn results into files and a
 //! table. `main` only maps the `Result` of [`main_with_args`] to an exit code.
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime};
 
-use crate::model::indicators::Ind;
 use crate::output;
-use crate::params::{
-    LANDSCAPE_LEVERS, LeverSpec, Levers, NETWORK_LEVERS, PRESETS, RUN_LEVERS, SCHOOL_LEVERS,
-    STRATEGY_LEVERS, preset_overrides,
-};
+use crate::params::PRESETS;
 use crate::runner;
 use crate::scenario::{self, Scenario};
 
@@ -75,6 +71,21 @@ pub enum Command {
     Analyze(crate::sweep::AnalyzeArgs),
     /// Fit a scenario to an observed series (ABC-SMC) and forecast strategies from the posterior.
     Calibrate(crate::calibrate::CalibrateArgs),
+    /// Serve a live page on this computer: move levers, watch the ensemble of runs arrive.
+    Serve {
+        /// Scenario file or built-in name (default: the built-in `default`).
+        scenario: Option<String>,
+        /// Port on 127.0.0.1 (0: any free port).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Listen on another address (e.g. 0.0.0.0:8080); a non-loopback
+        /// address needs the access token printed in the URL.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        /// Worker threads (default: all cores).
+        #[arg(long, value_name = "T")]
+        threads: Option<usize>,
+    },
     /// Print every scenario key with its default, range, unit and source.
     Levers {
         /// Print as Markdown tables (as in the README).
@@ -119,6 +130,24 @@ pub struct RunArgs {
     pub no_robustness: bool,
 }
 
+impl RunArgs {
+    /// The runner's options from the command line.
+    pub fn options(self) -> runner::RunOptions {
+        runner::RunOptions {
+            scenario: self.scenario,
+            out: self.out,
+            replicates: self.replicates,
+            seed: self.seed,
+            threads: self.threads,
+            set: self.set,
+            per_school: self.per_school,
+            quiet: self.quiet,
+            no_charts: self.no_charts,
+            no_robustness: self.no_robustness,
+        }
+    }
+}
+
 /// Parse `args` and run the command.
 pub fn main_with_args<I, T>(args: I) -> Result<()>
 where
@@ -127,7 +156,7 @@ where
 {
     let cli = Cli::parse_from(args);
     match cli.command {
-        Command::Run(a) => run(a),
+        Command::Run(a) => run(a.options()),
         Command::Check { scenario, set } => check(scenario.as_deref(), &set),
         Command::List => {
             list();
@@ -137,8 +166,20 @@ where
         Command::Merge(a) => crate::sweep::merge(a),
         Command::Analyze(a) => crate::sweep::analyze(a),
         Command::Calibrate(a) => crate::calibrate::calibrate(a),
+        Command::Serve {
+            scenario,
+            port,
+            listen,
+            threads,
+        } => {
+            let server =
+                crate::serve::Server::start(scenario.as_deref(), port, listen.as_deref(), threads)?;
+            say!("orglearn serve: open {} (Ctrl-C to stop)", server.url());
+            server.serve();
+            Ok(())
+        }
         Command::Levers { markdown } => {
-            say_raw!("{}", levers_reference(markdown));
+            say_raw!("{}", crate::params::levers_reference(markdown));
             Ok(())
         }
     }
@@ -207,136 +248,7 @@ fn list() {
     }
 }
 
-fn spec_rows(
-    section: &str,
-    lookup: &str,
-    table: &[LeverSpec],
-    defaults: &dyn Fn(&str) -> String,
-) -> Vec<[String; 6]> {
-    table
-        .iter()
-        .map(|s| {
-            let key = if section.is_empty() {
-                s.key.to_string()
-            } else {
-                format!("{section}.{}", s.key)
-            };
-            let mut mech = match s.mechanism.switch_key() {
-                Some(m) => format!(" (needs `{m} = true`)"),
-                None => String::new(),
-            };
-            let dotted = format!("{lookup}.{}", s.key);
-            if let Some(u) = crate::params::uncertain(&dotted) {
-                mech.push_str(&format!(
-                    " Uncertain: the report's robustness check varies it from {} to {} ({}).",
-                    u.lo, u.hi, u.why
-                ));
-            }
-            [
-                key,
-                defaults(s.key),
-                s.kind.allowed(),
-                s.unit.to_string(),
-                format!("{}{mech}", s.doc),
-                s.source.to_string(),
-            ]
-        })
-        .collect()
-}
-
-/// The scenario key reference (plain text or Markdown).
-pub fn levers_reference(markdown: bool) -> String {
-    let run = crate::params::RunParams::default();
-    let land = crate::params::LandscapeParams::default();
-    let sch = crate::params::SchoolParams::default();
-    let net = crate::params::NetworkParams::default();
-    let lev = Levers::default();
-    let show = |v: Option<crate::params::Value>| v.map(|v| v.to_string()).unwrap_or_default();
-    let sections: Vec<(&str, &str, Vec<[String; 6]>)> = vec![
-        (
-            "top level",
-            "",
-            spec_rows("", "", RUN_LEVERS, &|k| show(run.get(k))),
-        ),
-        (
-            "[landscape]",
-            "The practice landscape (spec §2).",
-            spec_rows("landscape", "landscape", LANDSCAPE_LEVERS, &|k| {
-                show(land.get(k))
-            }),
-        ),
-        (
-            "[schools]",
-            "Schools, intake and what is observed (spec §1, 4.8).",
-            spec_rows("schools", "schools", SCHOOL_LEVERS, &|k| show(sch.get(k))),
-        ),
-        (
-            "[network]",
-            "The school network (spec §6).",
-            spec_rows("network", "network", NETWORK_LEVERS, &|k| show(net.get(k))),
-        ),
-        (
-            "[levers], [[strategy]] and [[strategy.authority]]",
-            "Strategy levers (spec §4, 5). `[levers]` sets a base for every strategy and for burn-in; each `[[strategy]]` table names a `preset` (and optionally a `name`) and overrides keys. A `[[strategy.authority]]` table after a strategy gives some of its authorities levers of their own: `authorities` (required: numbers from 1, or the names of a schools file's `authority` column), an optional `preset` to start from instead of the strategy's levers, an optional `name`, and any lever. Setting a lever of a mechanism the strategy (or the authority table) switches off is an error.",
-            spec_rows("", "levers", STRATEGY_LEVERS, &|k| show(lev.get(k))),
-        ),
-    ];
-    let mut out = String::new();
-    for (title, intro, rows) in sections {
-        if markdown {
-            out.push_str(&format!("#### {title}\n\n"));
-            if !intro.is_empty() {
-                out.push_str(&format!("{intro}\n\n"));
-            }
-            out.push_str("| key | default | allowed | unit | meaning | source |\n|---|---|---|---|---|---|\n");
-            for r in rows {
-                out.push_str(&format!(
-                    "| `{}` | `{}` | {} | {} | {} | {} |\n",
-                    r[0],
-                    r[1],
-                    r[2],
-                    r[3],
-                    r[4].replace('|', "\\|"),
-                    r[5]
-                ));
-            }
-            out.push('\n');
-        } else {
-            out.push_str(&format!("{title}\n"));
-            if !intro.is_empty() {
-                out.push_str(&format!("  {intro}\n"));
-            }
-            for r in rows {
-                out.push_str(&format!(
-                    "  {:32} default {:14} {}\n      {} [{}]\n",
-                    r[0], r[1], r[2], r[4], r[5]
-                ));
-            }
-            out.push('\n');
-        }
-    }
-    if markdown {
-        out.push_str("#### Presets\n\n| preset | sets |\n|---|---|\n");
-        for (p, _) in PRESETS {
-            let o: Vec<String> = preset_overrides(p)
-                .iter()
-                .map(|(k, v)| format!("`{k} = {v}`"))
-                .collect();
-            out.push_str(&format!(
-                "| `{p}` | {} |\n",
-                if o.is_empty() {
-                    "(nothing: defaults)".into()
-                } else {
-                    o.join(", ")
-                }
-            ));
-        }
-        out.push('\n');
-    }
-    out
-}
-
-fn run(a: RunArgs) -> Result<()> {
+fn run(a: runner::RunOptions) -> Result<()> {
     if crate::validation::is_validation(a.scenario.as_deref()) {
         return crate::validation::run(&a);
     }
@@ -349,14 +261,7 @@ fn run(a: RunArgs) -> Result<()> {
     if let Some(s) = a.seed {
         sc.run.seed = s;
     }
-    let threads = a.threads.unwrap_or(0);
-    if a.threads == Some(0) {
-        bail!("--threads must be at least 1 (leave it out to use every core)");
-    }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .context("cannot start the worker threads")?;
+    let pool = runner::thread_pool(a.threads)?;
     let nthreads = pool.current_num_threads();
     scenario::check_memory(&sc, nthreads)?;
     let target = a
@@ -392,70 +297,40 @@ fn run(a: RunArgs) -> Result<()> {
         pb.finish_and_clear();
     }
 
-    let ys = output::year_summaries(&sc, &res);
-    output::write_indicators(&out_dir.join("indicators.csv"), &sc, &res)?;
-    output::write_summary(&out_dir.join("summary.csv"), &sc, &res, &ys)?;
-    if a.per_school {
-        output::write_schools(&out_dir.join("schools.csv"), &sc, &res)?;
-    }
-    let group_rows = output::group_summaries(&sc, &res);
-    if !group_rows.is_empty() {
-        output::write_groups(&out_dir.join("groups.csv"), &sc, &group_rows)?;
-    }
-    let charts = if a.no_charts {
-        Vec::new()
-    } else {
-        output::write_charts(&out_dir, &sc, &res)?
-    };
-    let mut manifest = crate::provenance::block(nthreads, &inputs);
-    manifest.as_object_mut().expect("an object").extend(
-        serde_json::json!({
-        "scenario": sc,
-        "seed": sc.run.seed,
-        "start_time": rfc3339(started),
-        "wall_time_seconds": t0.elapsed().as_secs_f64(),
-        "indicators": crate::model::NAMES,
-        "worlds": res.worlds,
-        "landscape_maxima": if res.worlds.iter().all(|w| w.maxima_exact) { "exact" } else { "estimated by hill climbing (N > 20)" },
-    })
-        .as_object()
-        .expect("an object")
-        .clone(),
-    );
-    let report_files = crate::report::write(&crate::report::ReportInputs {
-        dir: &out_dir,
-        scenario: &sc,
-        results: &res,
-        years: &ys,
-        manifest: &manifest,
-        draw_charts: !a.no_charts,
-        robustness: !a.no_robustness,
-    })?;
-    let mut files = staged.files();
-    files.push("manifest.json".into());
-    manifest["files"] = serde_json::json!(files);
-    output::write_manifest(&out_dir.join("manifest.json"), &manifest)?;
+    let written = output::write_all(
+        &out_dir,
+        &sc,
+        &res,
+        &output::Provenance {
+            command_line: std::env::args().collect(),
+            started,
+            wall_seconds: t0.elapsed().as_secs_f64(),
+            threads: nthreads,
+            inputs,
+        },
+        &output::WriteOptions {
+            per_school: a.per_school,
+            charts: !a.no_charts,
+            robustness: !a.no_robustness,
+        },
+    )?;
     let out_dir = staged.commit()?;
     if !a.quiet {
-        print_table(&sc, &res, &ys);
+        print_table(&sc, &res, &written.years);
         say!(
             "\nWrote {}: indicators.csv, summary.csv{}{}, manifest.json{}{} ({:.1} s, {} threads)",
             out_dir.display(),
             if a.per_school { ", schools.csv" } else { "" },
-            if group_rows.is_empty() {
-                ""
-            } else {
-                ", groups.csv"
-            },
-            if charts.is_empty() {
+            if written.groups { ", groups.csv" } else { "" },
+            if written.charts == 0 {
                 String::new()
             } else {
-                format!(", {} charts (PNG and SVG)", charts.len() / 2)
+                format!(", {} charts (PNG and SVG)", written.charts / 2)
             },
-            if report_files.is_empty() {
+            if written.report_files == 0 {
                 String::new()
             } else {
-                format!(", {} report files", report_files.len())
+                format!(", {} report files", written.report_files)
             },
             t0.elapsed().as_secs_f64(),
             nthreads
@@ -464,27 +339,7 @@ fn run(a: RunArgs) -> Result<()> {
     Ok(())
 }
 
-fn cell(m: &crate::stats::Summary, digits: usize) -> String {
-    if !m.mean.is_finite() {
-        return "—".into();
-    }
-    if m.lo.is_finite() {
-        format!("{:.d$} [{:.d$}, {:.d$}]", m.mean, m.lo, m.hi, d = digits)
-    } else {
-        format!("{:.d$} [—]", m.mean, d = digits)
-    }
-}
-
 fn print_table(sc: &Scenario, res: &runner::Results, ys: &[Vec<Vec<crate::stats::Summary>>]) {
-    let last = sc.run.years as usize;
-    // A middle year (3, as in the model's stylised facts) when there is room.
-    let mid = if last > 6 {
-        Some(3)
-    } else if last > 2 {
-        Some(last / 2)
-    } else {
-        None
-    };
     say!(
         "{} — {} run{}; mean [95% interval of the mean]; “80% of runs”: the range the middle 80% of runs fell in{}",
         sc.run.name,
@@ -496,90 +351,13 @@ fn print_table(sc: &Scenario, res: &runner::Results, ys: &[Vec<Vec<crate::stats:
             ""
         }
     );
-    let spy = sc.run.steps_per_year as usize;
-    let spread_of = |s: usize| -> String {
-        let v: Vec<f64> = res
-            .runs
-            .iter()
-            .filter(|r| r.strategy == s)
-            .map(|r| output::year_value(&r.record.rows, spy, last, Ind::AttMean as usize))
-            .collect();
-        match crate::stats::spread(&v) {
-            Some((a, b)) => format!("{a:.1} to {b:.1}"),
-            None => "—".into(),
-        }
-    };
-    let mut head = vec!["strategy".to_string(), "attainment y0".to_string()];
-    if let Some(m) = mid {
-        head.push(format!("attainment y{m}"));
-    }
-    head.extend([
-        format!("attainment y{last}"),
-        format!("80% of runs y{last}"),
-        format!("gap y{last}"),
-        format!("diversity y{last}"),
-        format!("ownership y{last}"),
-    ]);
-    let rows: Vec<Vec<String>> = sc
-        .strategies
-        .iter()
-        .enumerate()
-        .map(|(s, st)| {
-            let y = &ys[s];
-            let mut r = vec![st.name.clone(), cell(&y[0][Ind::AttMean as usize], 1)];
-            if let Some(m) = mid {
-                r.push(cell(&y[m][Ind::AttMean as usize], 1));
-            }
-            r.extend([
-                cell(&y[last][Ind::AttMean as usize], 1),
-                spread_of(s),
-                cell(&y[last][Ind::Gap as usize], 1),
-                cell(&y[last][Ind::Diversity as usize], 2),
-                cell(&y[last][Ind::Ownership as usize], 2),
-            ]);
-            r
-        })
-        .collect();
+    let (head, rows) = output::headline_table(sc, res, ys);
     say_raw!("{}", output::text_table("", &head, &rows));
-}
-
-/// UTC time as RFC 3339 (no external time crate).
-pub fn rfc3339(t: SystemTime) -> String {
-    let secs = t
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0) as i64;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil-from-days (H. Hinnant).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rfc3339_formats_known_instants() {
-        let t = UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
-        assert_eq!(rfc3339(t), "2023-11-14T22:13:20Z");
-        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
-    }
 
     #[test]
     fn cli_definition_is_consistent() {

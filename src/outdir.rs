@@ -110,6 +110,20 @@ pub fn written_by_orglearn(dir: &Path) -> Vec<String> {
     files
 }
 
+/// The names of the files in `dir`, sorted, without temporary files.
+pub fn listing(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|r| {
+            r.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| !is_temporary(n))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
 /// Is `name` a temporary file of [`crate::output::atomic_write`] (left by a
 /// process killed mid-write)?
 pub fn is_temporary(name: &str) -> bool {
@@ -161,16 +175,7 @@ impl OutDir {
 
     /// The names of the files written so far, sorted.
     pub fn files(&self) -> Vec<String> {
-        let mut v: Vec<String> = std::fs::read_dir(&self.staging)
-            .map(|r| {
-                r.flatten()
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .filter(|n| !is_temporary(n))
-                    .collect()
-            })
-            .unwrap_or_default();
-        v.sort();
-        v
+        listing(&self.staging)
     }
 
     /// Put the finished folder in place of the target (see the module docs).

@@ -6,6 +6,7 @@
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::charts::{self, LineChart, Series};
 use crate::model::indicators::{DOCS, Ind, bounds, is_activity};
@@ -518,4 +519,222 @@ pub fn write_charts(dir: &Path, sc: &Scenario, res: &Results) -> Result<Vec<Path
         files.extend(charts::line_chart(&chart, dir, stem)?);
     }
     Ok(files)
+}
+
+/// "61.2 [60.1, 62.3]": a mean and its 95% interval (or the mean alone).
+pub fn cell(m: &Summary, digits: usize) -> String {
+    if !m.mean.is_finite() {
+        return "—".into();
+    }
+    if m.lo.is_finite() {
+        format!("{:.d$} [{:.d$}, {:.d$}]", m.mean, m.lo, m.hi, d = digits)
+    } else {
+        format!("{:.d$} [—]", m.mean, d = digits)
+    }
+}
+
+/// The headline table `orglearn run` prints (and the server shows): per
+/// strategy, attainment at year 0, a middle year and the last year, and the
+/// last year's gap, diversity and ownership, each as [`cell`].
+pub fn headline_table(
+    sc: &Scenario,
+    res: &Results,
+    ys: &[Vec<Vec<Summary>>],
+) -> (Vec<String>, Vec<Vec<String>>) {
+    let last = sc.run.years as usize;
+    let spy = sc.run.steps_per_year as usize;
+    let spread_of = |s: usize| -> String {
+        let v: Vec<f64> = res
+            .runs
+            .iter()
+            .filter(|r| r.strategy == s)
+            .map(|r| year_value(&r.record.rows, spy, last, Ind::AttMean as usize))
+            .collect();
+        match crate::stats::spread(&v) {
+            Some((a, b)) => format!("{a:.1} to {b:.1}"),
+            None => "—".into(),
+        }
+    };
+    // A middle year (3, as in the model's stylised facts) when there is room.
+    let mid = if last > 6 {
+        Some(3)
+    } else if last > 2 {
+        Some(last / 2)
+    } else {
+        None
+    };
+    let mut head = vec!["strategy".to_string(), "attainment y0".to_string()];
+    if let Some(m) = mid {
+        head.push(format!("attainment y{m}"));
+    }
+    head.extend([
+        format!("attainment y{last}"),
+        format!("80% of runs y{last}"),
+        format!("gap y{last}"),
+        format!("diversity y{last}"),
+        format!("ownership y{last}"),
+    ]);
+    let rows = sc
+        .strategies
+        .iter()
+        .enumerate()
+        .map(|(s, st)| {
+            let y = &ys[s];
+            let mut r = vec![st.name.clone(), cell(&y[0][Ind::AttMean as usize], 1)];
+            if let Some(m) = mid {
+                r.push(cell(&y[m][Ind::AttMean as usize], 1));
+            }
+            r.extend([
+                cell(&y[last][Ind::AttMean as usize], 1),
+                spread_of(s),
+                cell(&y[last][Ind::Gap as usize], 1),
+                cell(&y[last][Ind::Diversity as usize], 2),
+                cell(&y[last][Ind::Ownership as usize], 2),
+            ]);
+            r
+        })
+        .collect();
+    (head, rows)
+}
+
+/// Where and how a run was made, for its manifest.
+#[derive(Clone, Debug)]
+pub struct Provenance {
+    pub command_line: Vec<String>,
+    pub started: SystemTime,
+    pub wall_seconds: f64,
+    pub threads: usize,
+    /// The input files and their SHA-256.
+    pub inputs: Vec<crate::provenance::InputFile>,
+}
+
+/// What [`write_all`] writes besides the tables.
+#[derive(Clone, Debug)]
+pub struct WriteOptions {
+    /// `schools.csv`, one row per strategy, replicate, step and school.
+    pub per_school: bool,
+    /// Charts and the report's pictures.
+    pub charts: bool,
+    /// The report's robustness check of the headline.
+    pub robustness: bool,
+}
+
+/// What [`write_all`] wrote.
+pub struct Written {
+    /// The yearly summaries the tables were made from.
+    pub years: Vec<Vec<Vec<Summary>>>,
+    /// Whether `groups.csv` was written.
+    pub groups: bool,
+    /// Chart files (PNG and SVG).
+    pub charts: usize,
+    /// Report files (`report.html` and its pictures).
+    pub report_files: usize,
+}
+
+/// Every output of a scenario run into `dir`: the CSV tables, the charts
+/// (with `charts`), the report and `manifest.json`, which is written last.
+/// `orglearn run` and the server's report export both write through here.
+pub fn write_all(
+    dir: &Path,
+    sc: &Scenario,
+    res: &Results,
+    prov: &Provenance,
+    opts: &WriteOptions,
+) -> Result<Written, OutputError> {
+    std::fs::create_dir_all(dir).map_err(|source| OutputError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let ys = year_summaries(sc, res);
+    write_indicators(&dir.join("indicators.csv"), sc, res)?;
+    write_summary(&dir.join("summary.csv"), sc, res, &ys)?;
+    if opts.per_school {
+        write_schools(&dir.join("schools.csv"), sc, res)?;
+    }
+    let group_rows = group_summaries(sc, res);
+    if !group_rows.is_empty() {
+        write_groups(&dir.join("groups.csv"), sc, &group_rows)?;
+    }
+    let chart_files = if opts.charts {
+        write_charts(dir, sc, res)?
+    } else {
+        Vec::new()
+    };
+    let mut manifest = crate::provenance::block(prov.threads, &prov.inputs);
+    manifest.as_object_mut().expect("an object").extend(
+        serde_json::json!({
+            "scenario": sc,
+            "seed": sc.run.seed,
+            "command_line": prov.command_line,
+            "start_time": rfc3339(prov.started),
+            "wall_time_seconds": prov.wall_seconds,
+            "indicators": NAMES,
+            "worlds": res.worlds,
+            "landscape_maxima": if res.worlds.iter().all(|w| w.maxima_exact) { "exact" } else { "estimated by hill climbing (N > 20)" },
+        })
+        .as_object()
+        .expect("an object")
+        .clone(),
+    );
+    let report_files = crate::report::write(&crate::report::ReportInputs {
+        dir,
+        scenario: sc,
+        results: res,
+        years: &ys,
+        manifest: &manifest,
+        draw_charts: opts.charts,
+        robustness: opts.robustness,
+    })?;
+    let mut files = crate::outdir::listing(dir);
+    files.push("manifest.json".into());
+    files.sort();
+    files.dedup();
+    manifest["files"] = serde_json::json!(files);
+    write_manifest(&dir.join("manifest.json"), &manifest)?;
+    Ok(Written {
+        years: ys,
+        groups: !group_rows.is_empty(),
+        charts: chart_files.len(),
+        report_files: report_files.len(),
+    })
+}
+
+/// UTC time as RFC 3339 (no external time crate).
+pub fn rfc3339(t: SystemTime) -> String {
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0) as i64;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (H. Hinnant).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod provenance_tests {
+    use super::*;
+    use std::time::UNIX_EPOCH;
+
+    #[test]
+    fn rfc3339_formats_known_instants() {
+        let t = UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+        assert_eq!(rfc3339(t), "2023-11-14T22:13:20Z");
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+    }
 }

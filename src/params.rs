@@ -680,6 +680,135 @@ pub fn find_spec(section: &str, key: &str) -> Option<&'static LeverSpec> {
     table.iter().find(|s| s.key == key)
 }
 
+fn spec_rows(
+    section: &str,
+    lookup: &str,
+    table: &[LeverSpec],
+    defaults: &dyn Fn(&str) -> String,
+) -> Vec<[String; 6]> {
+    table
+        .iter()
+        .map(|s| {
+            let key = if section.is_empty() {
+                s.key.to_string()
+            } else {
+                format!("{section}.{}", s.key)
+            };
+            let mut mech = match s.mechanism.switch_key() {
+                Some(m) => format!(" (needs `{m} = true`)"),
+                None => String::new(),
+            };
+            let dotted = format!("{lookup}.{}", s.key);
+            if let Some(u) = uncertain(&dotted) {
+                mech.push_str(&format!(
+                    " Uncertain: the report's robustness check varies it from {} to {} ({}).",
+                    u.lo, u.hi, u.why
+                ));
+            }
+            [
+                key,
+                defaults(s.key),
+                s.kind.allowed(),
+                s.unit.to_string(),
+                format!("{}{mech}", s.doc),
+                s.source.to_string(),
+            ]
+        })
+        .collect()
+}
+
+/// The scenario key reference (plain text or Markdown).
+pub fn levers_reference(markdown: bool) -> String {
+    let run = RunParams::default();
+    let land = LandscapeParams::default();
+    let sch = SchoolParams::default();
+    let net = NetworkParams::default();
+    let lev = Levers::default();
+    let show = |v: Option<Value>| v.map(|v| v.to_string()).unwrap_or_default();
+    let sections: Vec<(&str, &str, Vec<[String; 6]>)> = vec![
+        (
+            "top level",
+            "",
+            spec_rows("", "", RUN_LEVERS, &|k| show(run.get(k))),
+        ),
+        (
+            "[landscape]",
+            "The practice landscape (spec §2).",
+            spec_rows("landscape", "landscape", LANDSCAPE_LEVERS, &|k| {
+                show(land.get(k))
+            }),
+        ),
+        (
+            "[schools]",
+            "Schools, intake and what is observed (spec §1, 4.8).",
+            spec_rows("schools", "schools", SCHOOL_LEVERS, &|k| show(sch.get(k))),
+        ),
+        (
+            "[network]",
+            "The school network (spec §6).",
+            spec_rows("network", "network", NETWORK_LEVERS, &|k| show(net.get(k))),
+        ),
+        (
+            "[levers], [[strategy]] and [[strategy.authority]]",
+            "Strategy levers (spec §4, 5). `[levers]` sets a base for every strategy and for burn-in; each `[[strategy]]` table names a `preset` (and optionally a `name`) and overrides keys. A `[[strategy.authority]]` table after a strategy gives some of its authorities levers of their own: `authorities` (required: numbers from 1, or the names of a schools file's `authority` column), an optional `preset` to start from instead of the strategy's levers, an optional `name`, and any lever. Setting a lever of a mechanism the strategy (or the authority table) switches off is an error.",
+            spec_rows("", "levers", STRATEGY_LEVERS, &|k| show(lev.get(k))),
+        ),
+    ];
+    let mut out = String::new();
+    for (title, intro, rows) in sections {
+        if markdown {
+            out.push_str(&format!("#### {title}\n\n"));
+            if !intro.is_empty() {
+                out.push_str(&format!("{intro}\n\n"));
+            }
+            out.push_str("| key | default | allowed | unit | meaning | source |\n|---|---|---|---|---|---|\n");
+            for r in rows {
+                out.push_str(&format!(
+                    "| `{}` | `{}` | {} | {} | {} | {} |\n",
+                    r[0],
+                    r[1],
+                    r[2],
+                    r[3],
+                    r[4].replace('|', "\\|"),
+                    r[5]
+                ));
+            }
+            out.push('\n');
+        } else {
+            out.push_str(&format!("{title}\n"));
+            if !intro.is_empty() {
+                out.push_str(&format!("  {intro}\n"));
+            }
+            for r in rows {
+                out.push_str(&format!(
+                    "  {:32} default {:14} {}\n      {} [{}]\n",
+                    r[0], r[1], r[2], r[4], r[5]
+                ));
+            }
+            out.push('\n');
+        }
+    }
+    if markdown {
+        out.push_str("#### Presets\n\n| preset | sets |\n|---|---|\n");
+        for (p, _) in PRESETS {
+            let o: Vec<String> = preset_overrides(p)
+                .iter()
+                .map(|(k, v)| format!("`{k} = {v}`"))
+                .collect();
+            out.push_str(&format!(
+                "| `{p}` | {} |\n",
+                if o.is_empty() {
+                    "(nothing: defaults)".into()
+                } else {
+                    o.join(", ")
+                }
+            ));
+        }
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

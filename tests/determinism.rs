@@ -347,3 +347,98 @@ fn the_cli_seed_flag_changes_and_reproduces_results() {
     assert_eq!(s1, sb.bytes("s1b/indicators.csv"));
     assert_ne!(s1, sb.bytes("s2/indicators.csv"));
 }
+
+/// Each replicate reaches the `replicate` hook once, with the very runs the
+/// final results hold, whatever the thread count; the final results equal
+/// those of a run without hooks.
+#[test]
+fn replicate_hook_delivers_each_replicate_once_with_the_final_runs() {
+    let sc = open("default", SMALL_DEFAULT);
+    let plain = run_on(&sc, 1, false);
+    for threads in [1, 2, 3] {
+        let seen = std::sync::Mutex::new(Vec::new());
+        let hook = |rep: &runner::Replicate| {
+            let runs: Vec<RunBits> = rep
+                .runs
+                .iter()
+                .map(|r| (r.strategy, r.replicate, bits(&r.record.rows), Vec::new()))
+                .collect();
+            seen.lock().unwrap().push((rep.facts.replicate, runs));
+        };
+        let res = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| {
+                runner::run_with(
+                    &sc,
+                    false,
+                    &runner::Hooks {
+                        replicate: Some(&hook),
+                        ..runner::Hooks::default()
+                    },
+                )
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort_by_key(|(r, _)| *r);
+        let reps: Vec<u32> = seen.iter().map(|(r, _)| *r).collect();
+        assert_eq!(reps, (0..sc.run.replicates).collect::<Vec<_>>());
+        let delivered: Vec<RunBits> = seen.into_iter().flat_map(|(_, runs)| runs).collect();
+        let fin: Vec<RunBits> = res
+            .runs
+            .iter()
+            .map(|r| (r.strategy, r.replicate, bits(&r.record.rows), Vec::new()))
+            .collect();
+        let plain: Vec<RunBits> = plain
+            .runs
+            .iter()
+            .map(|r| (r.strategy, r.replicate, bits(&r.record.rows), Vec::new()))
+            .collect();
+        assert_eq!(
+            delivered, fin,
+            "{threads} threads: the hook saw the final runs"
+        );
+        assert_eq!(fin, plain, "{threads} threads: hooks change nothing");
+    }
+}
+
+/// Raising the cancellation flag stops the run: no replicate starts after
+/// it, and the run ends with `Cancelled` rather than partial results.
+#[test]
+fn cancellation_stops_before_the_next_replicate() {
+    let sc = open(
+        "default",
+        &[
+            "years=2",
+            "replicates=12",
+            "schools.schools=24",
+            "burn_in_years=1",
+        ],
+    );
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let delivered = std::sync::atomic::AtomicUsize::new(0);
+    let hook = |_: &runner::Replicate| {
+        delivered.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        cancel.store(true, std::sync::atomic::Ordering::SeqCst);
+    };
+    let out = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap()
+        .install(|| {
+            runner::run_with(
+                &sc,
+                false,
+                &runner::Hooks {
+                    replicate: Some(&hook),
+                    cancel: Some(&cancel),
+                    ..runner::Hooks::default()
+                },
+            )
+        });
+    assert!(matches!(out, Err(runner::RunError::Cancelled)), "{out:?}");
+    // On one thread replicates run one after another: the first one raised
+    // the flag, so no other replicate was computed.
+    assert_eq!(delivered.load(std::sync::atomic::Ordering::SeqCst), 1);
+}

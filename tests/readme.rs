@@ -20,7 +20,7 @@ fn readme() -> String {
 
 #[test]
 fn scenario_reference_is_current() {
-    let generated = orglearn::cli::levers_reference(true);
+    let generated = orglearn::params::levers_reference(true);
     assert_eq!(
         section(&readme(), "levers").trim_end(),
         generated.trim_end(),

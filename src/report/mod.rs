@@ -323,7 +323,8 @@ fn slo_data(sc: &Scenario, years: &[Vec<Vec<Summary>>]) -> panels::Slo {
 
 /// Whether positions mean something and whether clusters do: the network
 /// kind, or the columns of a schools file.
-fn meaningful(sc: &Scenario) -> (bool, bool) {
+/// Whether positions are geographic, and whether learning communities are real groups.
+pub fn meaningful(sc: &Scenario) -> (bool, bool) {
     let mut geo = sc.network.kind == "geographic";
     let mut clusters = sc.network.kind == "clusters";
     if !sc.schools.file.is_empty() {

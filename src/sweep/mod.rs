@@ -36,7 +36,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Instant, SystemTime};
 
-use crate::model::{self, NAMES};
+use crate::model::NAMES;
 use crate::output::{self, atomic_write, year_value};
 use crate::runner::{self, RunError};
 use crate::scenario::Scenario;
@@ -161,38 +161,21 @@ pub fn execute(
 ) -> Result<Record, RunError> {
     let mut sc = sc.clone();
     sc.run.seed = run.seed;
-    let st = runner::settings(&sc, false);
-    let mut w = runner::world(&sc, 0)?;
-    if strategies.len() > 1 {
-        w.prepare_turbulence(sc.landscape.turbulence, &runner::turbulence_keys(&sc));
-    }
-    let mixes = runner::mixes(&sc, &w, 0)?;
     let spy = sc.run.steps_per_year as usize;
     let cols = sw.columns();
-    let values_of = |rec: model::RunRecord| -> Vec<Option<f64>> {
-        cols.iter()
-            .map(|&(ind, y)| {
-                let v = year_value(&rec.rows, spy, y as usize, ind);
-                v.is_finite().then_some(v)
-            })
-            .collect()
-    };
-    let values = if let [only] = strategies {
-        // One strategy takes the world's tables and the start state over.
-        let start = model::burn_in_taking(&mut w, &sc.burn_in_levers(), &st);
-        vec![values_of(model::run_mix_from(
-            &w,
-            start,
-            &mixes[*only],
-            &st,
-        ))]
-    } else {
-        let start = model::burn_in(&w, &sc.burn_in_levers(), &st);
-        strategies
-            .par_iter()
-            .map(|&i| values_of(model::run_mix(&w, &start, &mixes[i], &st)))
-            .collect()
-    };
+    let rep = runner::replicate(&sc, 0, strategies, false, &runner::Hooks::default())?;
+    let values = rep
+        .runs
+        .iter()
+        .map(|r| {
+            cols.iter()
+                .map(|&(ind, y)| {
+                    let v = year_value(&r.record.rows, spy, y as usize, ind);
+                    v.is_finite().then_some(v)
+                })
+                .collect()
+        })
+        .collect();
     Ok(Record {
         run: run.id,
         point: run.point,
@@ -359,7 +342,7 @@ fn session(m: &ManifestInfo) -> serde_json::Value {
         "version": env!("CARGO_PKG_VERSION"),
         "command_line": std::env::args().collect::<Vec<_>>(),
         "threads": m.threads,
-        "start_time": crate::cli::rfc3339(m.started),
+        "start_time": crate::output::rfc3339(m.started),
         "wall_time_seconds": m.wall,
         "runs_this_session": m.ran_now,
         "status": m.status,

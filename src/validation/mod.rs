@@ -30,7 +30,7 @@ use std::time::{Instant, SystemTime};
 
 use anyhow::{Context, Result, bail};
 
-use crate::cli::RunArgs;
+use crate::runner::RunOptions;
 use source::{BUILTINS, ConfigError, ModelKind, Source};
 
 /// A validation scenario, read and checked.
@@ -198,7 +198,7 @@ fn compute(loaded: &Loaded) -> Computed {
 }
 
 /// Run a validation model from the command line.
-pub fn run(args: &RunArgs) -> Result<()> {
+pub fn run(args: &RunOptions) -> Result<()> {
     let started = SystemTime::now();
     let t0 = Instant::now();
     let Some(arg) = args.scenario.as_deref() else {
@@ -207,14 +207,8 @@ pub fn run(args: &RunArgs) -> Result<()> {
     if args.per_school {
         bail!("--per-school has no meaning for the validation model {arg}: leave it out");
     }
-    if args.threads == Some(0) {
-        bail!("--threads must be at least 1 (leave it out to use every core)");
-    }
     let (src, loaded) = load(arg, &assignments(&args.set, args.replicates, args.seed))?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.unwrap_or(0))
-        .build()
-        .context("cannot start the worker threads")?;
+    let pool = crate::runner::thread_pool(args.threads)?;
     let threads = pool.current_num_threads();
     let out_dir: PathBuf = args
         .out
@@ -261,7 +255,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
         "seed": seed,
         "replicates": reps,
         "command_line": std::env::args().collect::<Vec<_>>(),
-        "start_time": crate::cli::rfc3339(started),
+        "start_time": crate::output::rfc3339(started),
         "compute_seconds": compute_s,
         "wall_time_seconds": t0.elapsed().as_secs_f64(),
         "threads": threads,
