@@ -121,8 +121,9 @@ pub struct NetworkSpec {
     pub cluster_size: usize,
     /// Tie probability within a cluster (default 0.8).
     pub p_within: f64,
-    /// Tie probability between clusters of the same authority (default 0.01).
-    pub p_between: f64,
+    /// Expected ties from each school to schools of other clusters of its
+    /// authority (default 1), whatever the authority's size.
+    pub between_ties: f64,
     /// Geographic: link schools at most this far apart (default 0.15).
     pub radius: f64,
     /// Small world: ring lattice degree, even (default 4).
@@ -144,7 +145,7 @@ impl Default for NetworkSpec {
             kind: NetworkKind::Clusters,
             cluster_size: 6,
             p_within: 0.8,
-            p_between: 0.01,
+            between_ties: 1.0,
             radius: 0.15,
             sw_degree: 4,
             sw_rewire: 0.1,
@@ -607,11 +608,7 @@ fn validate_spec(spec: &NetworkSpec) -> Result<(), NetworkError> {
             "it must be a whole number of at least 1",
         ));
     }
-    for (key, p) in [
-        ("p_within", spec.p_within),
-        ("p_between", spec.p_between),
-        ("sw_rewire", spec.sw_rewire),
-    ] {
+    for (key, p) in [("p_within", spec.p_within), ("sw_rewire", spec.sw_rewire)] {
         if !(0.0..=1.0).contains(&p) {
             return Err(spec_err(
                 key,
@@ -619,6 +616,13 @@ fn validate_spec(spec: &NetworkSpec) -> Result<(), NetworkError> {
                 "it is a probability and must be between 0 and 1",
             ));
         }
+    }
+    if !(spec.between_ties >= 0.0 && spec.between_ties <= 1000.0) {
+        return Err(spec_err(
+            "between_ties",
+            spec.between_ties,
+            "it is the expected number of ties per school and must be from 0 to 1000",
+        ));
     }
     if !(spec.radius > 0.0 && spec.radius <= 1.5) {
         return Err(spec_err(
@@ -767,6 +771,7 @@ fn gen_clusters<R: Rng + ?Sized>(
         members.iter().map(|&s| (cluster[s as usize], s)).collect();
     by_cluster.sort_unstable();
     let mut start = 0;
+    let mut within_pairs = 0u64;
     while start < by_cluster.len() {
         let c = by_cluster[start].0;
         let mut end = start;
@@ -774,15 +779,25 @@ fn gen_clusters<R: Rng + ?Sized>(
             end += 1;
         }
         let block = &by_cluster[start..end];
+        within_pairs += pairs(block.len());
         bernoulli_indices(pairs(block.len()), spec.p_within, rng, |k| {
             let (i, j) = unrank_pair(k);
             edges.push((block[i as usize].1, block[j as usize].1));
         });
         start = end;
     }
-    // Between clusters of this authority: skip over all pairs, keep those in
-    // different clusters (each such pair is selected with p_between).
-    bernoulli_indices(pairs(members.len()), spec.p_between, rng, |k| {
+    // Between clusters of this authority: each school has `between_ties`
+    // such ties in expectation, so each between-cluster pair is a tie with
+    // probability between_ties * m / 2 / (between-cluster pairs), at most 1.
+    // The geometric skip visits only the selected pairs (O(edges), not
+    // O(m^2)); those inside one cluster are dropped.
+    let between_pairs = pairs(members.len()) - within_pairs;
+    if between_pairs == 0 {
+        return;
+    }
+    let p_between =
+        (spec.between_ties * members.len() as f64 / 2.0 / between_pairs as f64).min(1.0);
+    bernoulli_indices(pairs(members.len()), p_between, rng, |k| {
         let (i, j) = unrank_pair(k);
         let (a, b) = (members[i as usize], members[j as usize]);
         if cluster[a as usize] != cluster[b as usize] {
@@ -1621,14 +1636,49 @@ mod tests {
             .count() as f64;
         let between = net.edges.len() as f64 - within;
         let within_pairs = 20.0 * 100.0 * 15.0;
-        let between_pairs = 20.0 * (600.0 * 599.0 / 2.0) - within_pairs;
         let dw = within / within_pairs;
-        let db = between / between_pairs;
-        // s.e. 0.0023 and 0.000053
+        // Ties to other clusters per school: expected 1 (between_ties).
+        let db = 2.0 * between / 12_000.0;
+        // s.e. 0.0023 and 0.013
         assert!((dw - 0.8).abs() < 0.015, "within density {dw}");
-        assert!((db - 0.01).abs() < 0.0005, "between density {db}");
+        assert!((db - 1.0).abs() < 0.05, "between ties per school {db}");
         assert!(net.groups_are_clusters);
         assert_eq!(net.groups, l.cluster);
+    }
+
+    /// Mean degree of the clusters network does not grow with the
+    /// authority's size: 200, 2,000 and 20,000 schools, each size over
+    /// enough seeds for 20,000 schools in all. Expected degree: 0.8 x 5
+    /// within (a little less where the last cluster is short) + 1 between,
+    /// 4.97 to 5.0; s.e. of the mean about 0.02. The old rule (0.01 of all
+    /// pairs) gave 2.9, 24.9 and 205.
+    #[test]
+    fn clusters_mean_degree_constant_in_n() {
+        for n in [200usize, 2_000, 20_000] {
+            let reps = 20_000 / n;
+            let (mut degree, mut between) = (0.0, 0.0);
+            for r in 0..reps {
+                let l = layout(&[n], 6, r as u64);
+                let net =
+                    Network::build(&spec(NetworkKind::Clusters), &l, &mut rng(r as u64)).unwrap();
+                let b = net
+                    .edges
+                    .iter()
+                    .filter(|&&(a, b)| l.cluster[a as usize] != l.cluster[b as usize])
+                    .count();
+                degree += 2.0 * net.edges.len() as f64 / n as f64;
+                between += 2.0 * b as f64 / n as f64;
+            }
+            let (degree, between) = (degree / reps as f64, between / reps as f64);
+            assert!(
+                (degree - 5.0).abs() < 0.15,
+                "{n} schools: mean degree {degree}"
+            );
+            assert!(
+                (between - 1.0).abs() < 0.1,
+                "{n} schools: between ties {between}"
+            );
+        }
     }
 
     #[test]
@@ -1637,7 +1687,7 @@ mod tests {
         l.cluster.clear();
         let s = NetworkSpec {
             p_within: 1.0,
-            p_between: 0.0,
+            between_ties: 0.0,
             ..spec(NetworkKind::Clusters)
         };
         let net = Network::build(&s, &l, &mut rng(1)).unwrap();
@@ -1872,10 +1922,10 @@ mod tests {
             ),
             (
                 NetworkSpec {
-                    p_between: -0.1,
+                    between_ties: -0.1,
                     ..Default::default()
                 },
-                "network.p_between",
+                "network.between_ties",
             ),
             (
                 NetworkSpec {
@@ -2231,9 +2281,10 @@ mod tests {
         );
         assert_eq!(net.n, 24_000);
         assert_eq!(cross_edges(&net, &l), 100);
-        // Expected edges: 4,050 full clusters x 15 x 0.8 (incomplete last
-        // blocks aside) plus about 12,720 x 150 x 0.01 between.
+        // Expected edges: 150 authorities x (26 clusters x 15 + 6) pairs x
+        // 0.8 within, plus 24,000 x 1 / 2 between, plus 100: 59,620 (s.d.
+        // about 250).
         let m = net.edges.len() as f64;
-        assert!((60_000.0..72_000.0).contains(&m), "{m}");
+        assert!((58_500.0..60_700.0).contains(&m), "{m}");
     }
 }

@@ -389,7 +389,8 @@ levers! {
         cluster_size: u32 = 6, Kind::Int { min: 1, max: 100_000 }, Always, "schools", "002 (learning communities of at least 6)",
             "Schools per cluster (learning community).";
         p_within: f64 = 0.8, P01, Always, "", "spec §5", "Link probability inside a cluster.";
-        p_between: f64 = 0.01, P01, Always, "", "spec §5", "Link probability between clusters of one authority.";
+        between_ties: f64 = 1.0, Kind::Float { min: 0.0, max: 1000.0 }, Always, "ties per school", "spec §5 (0.01 of the pairs at 100 schools), docs/ODD.md §10",
+            "Expected ties from each school to other clusters of its authority (whatever the authority's size).";
         radius: f64 = 0.15, Kind::Float { min: 0.0, max: 1.5 }, Always, "unit square", "assumption",
             "Geographic: link schools closer than this.";
         sw_degree: u32 = 4, Kind::Int { min: 2, max: 1000 }, Always, "", "Watts & Strogatz 1998",

@@ -127,7 +127,7 @@ pub fn network_spec(p: &NetworkParams, dir: Option<&Path>) -> NetworkSpec {
         kind,
         cluster_size: p.cluster_size as usize,
         p_within: p.p_within,
-        p_between: p.p_between,
+        between_ties: p.between_ties,
         radius: p.radius,
         sw_degree: p.sw_degree as usize,
         sw_rewire: p.sw_rewire,

@@ -49,10 +49,10 @@ pub fn scenario_words(sc: &Scenario, schools_total: usize, teachers_total: usize
     };
     let net = match np.kind.as_str() {
         "clusters" => format!(
-            "Schools work in learning communities of {} (a link between two schools of a community with probability {}, between communities {})",
+            "Schools work in learning communities of {} (a link between two schools of a community with probability {}, about {} ties a school to other communities)",
             np.cluster_size,
             short(np.p_within),
-            short(np.p_between)
+            short(np.between_ties)
         ),
         "geographic" => format!(
             "Schools are linked to the schools within {} of them on a map of the authority (unit square)",
