@@ -387,7 +387,7 @@ fn run(a: RunArgs) -> Result<()> {
     let charts = if a.no_charts {
         Vec::new()
     } else {
-        output::write_charts(&out_dir, &sc, &res)?
+        pool.install(|| output::write_charts(&out_dir, &sc, &res))?
     };
     let mut manifest = crate::provenance::block(nthreads, &inputs);
     manifest.as_object_mut().expect("an object").extend(
@@ -404,13 +404,16 @@ fn run(a: RunArgs) -> Result<()> {
         .expect("an object")
         .clone(),
     );
-    let report_files = crate::report::write(&crate::report::ReportInputs {
-        dir: &out_dir,
-        scenario: &sc,
-        results: &res,
-        years: &ys,
-        manifest: &manifest,
-        draw_charts: !a.no_charts,
+    // The report is drawn in the sized pool too: --threads bounds the whole run.
+    let report_files = pool.install(|| {
+        crate::report::write(&crate::report::ReportInputs {
+            dir: &out_dir,
+            scenario: &sc,
+            results: &res,
+            years: &ys,
+            manifest: &manifest,
+            draw_charts: !a.no_charts,
+        })
     })?;
     let mut files = staged.files();
     files.push("manifest.json".into());

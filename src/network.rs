@@ -977,6 +977,8 @@ fn add_inter_authority_ties<R: Rng + ?Sized>(
 /// is to be generated.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SchoolRecord {
+    /// The line of the file the row starts on (as editors number lines; 1 is the header).
+    pub line: u64,
     pub id: String,
     pub authority: Option<String>,
     pub context: Option<ContextCell>,
@@ -1418,6 +1420,7 @@ pub fn read_schools_file(path: &Path) -> Result<Vec<SchoolRecord>, NetworkError>
         }
         let unit = Some((0.0, 1.0));
         out.push(SchoolRecord {
+            line,
             authority: text("authority")?,
             context,
             staff: whole("staff", 1, MAX_STAFF, "a staff count")?,
@@ -2090,6 +2093,7 @@ mod tests {
         assert_eq!(
             got[0],
             SchoolRecord {
+                line: 2,
                 id: "s1".into(),
                 authority: Some("north".into()),
                 context: Some(ContextCell::Number(2)),
