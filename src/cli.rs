@@ -297,23 +297,26 @@ fn run(a: runner::RunOptions) -> Result<()> {
         pb.finish_and_clear();
     }
 
-    let written = output::write_all(
-        &out_dir,
-        &sc,
-        &res,
-        &output::Provenance {
-            command_line: std::env::args().collect(),
-            started,
-            wall_seconds: t0.elapsed().as_secs_f64(),
-            threads: nthreads,
-            inputs,
-        },
-        &output::WriteOptions {
-            per_school: a.per_school,
-            charts: !a.no_charts,
-            robustness: !a.no_robustness,
-        },
-    )?;
+    // Charts and the report are drawn in the sized pool too: --threads bounds the whole run.
+    let written = pool.install(|| {
+        output::write_all(
+            &out_dir,
+            &sc,
+            &res,
+            &output::Provenance {
+                command_line: std::env::args().collect(),
+                started,
+                wall_seconds: t0.elapsed().as_secs_f64(),
+                threads: nthreads,
+                inputs,
+            },
+            &output::WriteOptions {
+                per_school: a.per_school,
+                charts: !a.no_charts,
+                robustness: !a.no_robustness,
+            },
+        )
+    })?;
     let out_dir = staged.commit()?;
     if !a.quiet {
         print_table(&sc, &res, &written.years);

@@ -992,6 +992,8 @@ fn add_inter_authority_ties<R: Rng + ?Sized>(
 /// is to be generated.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SchoolRecord {
+    /// The line of the file the row starts on (as editors number lines; 1 is the header).
+    pub line: u64,
     pub id: String,
     pub authority: Option<String>,
     pub context: Option<ContextCell>,
@@ -1433,6 +1435,7 @@ pub fn read_schools_file(path: &Path) -> Result<Vec<SchoolRecord>, NetworkError>
         }
         let unit = Some((0.0, 1.0));
         out.push(SchoolRecord {
+            line,
             authority: text("authority")?,
             context,
             staff: whole("staff", 1, MAX_STAFF, "a staff count")?,
@@ -2140,6 +2143,7 @@ mod tests {
         assert_eq!(
             got[0],
             SchoolRecord {
+                line: 2,
                 id: "s1".into(),
                 authority: Some("north".into()),
                 context: Some(ContextCell::Number(2)),

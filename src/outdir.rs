@@ -54,7 +54,7 @@ fn split(target: &Path) -> (PathBuf, String) {
 }
 
 /// Is process `pid` alive? (Linux: `/proc/PID`; elsewhere assume it is.)
-fn alive(pid: u32) -> bool {
+pub fn alive(pid: u32) -> bool {
     if cfg!(target_os = "linux") {
         Path::new("/proc").join(pid.to_string()).exists()
     } else {

@@ -382,11 +382,7 @@ pub fn school_ids(sc: &Scenario) -> Option<Vec<String>> {
     if sc.schools.file.is_empty() {
         return None;
     }
-    let p = Path::new(&sc.schools.file);
-    let full = match &sc.dir {
-        Some(d) if p.is_relative() => d.join(p),
-        _ => p.to_path_buf(),
-    };
+    let full = crate::provenance::resolve(sc, &sc.schools.file);
     let recs = crate::network::read_schools_file(&full).ok()?;
     Some(recs.into_iter().map(|r| r.id).collect())
 }

@@ -32,7 +32,7 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
 }
 
 /// A path of a scenario, resolved against its folder.
-fn resolve(sc: &Scenario, file: &str) -> PathBuf {
+pub fn resolve(sc: &Scenario, file: &str) -> PathBuf {
     let p = Path::new(file);
     match &sc.dir {
         Some(d) if p.is_relative() => d.join(p),

@@ -43,14 +43,15 @@ pub struct Results {
 /// Why a run failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    /// Building a replicate's world failed (the message is the cause's).
-    #[error("replicate {replicate}: {cause}")]
+    /// Building a replicate's world failed (the message is the cause's:
+    /// input problems do not depend on the replicate, so it is not named).
+    #[error("{cause}")]
     World {
         replicate: u32,
         cause: model::world::WorldError,
     },
     /// A strategy lists an authority the world does not have.
-    #[error("replicate {replicate}: {message}")]
+    #[error("{message}")]
     Mix { replicate: u32, message: String },
     /// The run was cancelled (its cancellation flag was raised).
     #[error("the run was cancelled")]

@@ -38,6 +38,15 @@ fn indicator_reference_is_current() {
 }
 
 #[test]
+fn schools_file_reference_is_current() {
+    assert_eq!(
+        section(&readme(), "school-columns"),
+        orglearn::network::school_columns_reference(),
+        "README.md's schools-file table is out of date: paste orglearn::network::school_columns_reference()"
+    );
+}
+
+#[test]
 fn quick_start_commands_come_first() {
     let r = readme();
     let first_screen: String = r.lines().take(30).collect::<Vec<_>>().join("\n");

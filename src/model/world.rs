@@ -292,7 +292,7 @@ pub fn build_world(inp: &WorldInputs) -> Result<World, WorldError> {
             return Err(WorldError::Invalid(format!(
                 "{} line {}: {message}",
                 sp.file,
-                i + 2
+                rec(i).map_or(0, |r| r.line)
             )));
         }
         let zc = if contexts > 1 {

@@ -570,11 +570,12 @@ fn parse_document(text: &str, ctx: &mut Ctx<'_>) -> Option<RawDoc> {
         }
         return None;
     }
-    if doc.get_ref().is_empty() {
+    if doc.get_ref().is_empty() && ctx.sets.is_empty() {
         ctx.report(
             Loc::Prior,
             None,
-            "the scenario sets no keys (the file is empty, only comments, or cut short); a \
+            "the scenario sets no keys (the file is empty, only comments, or cut short) and no \
+             --set gives any; a \
              scenario needs at least `name = \"...\"`; run `orglearn list` for built-in \
              scenarios to start from",
         );
@@ -1791,7 +1792,7 @@ fn check_schools_file(path: &std::path::Path, contexts: u32) -> Result<(), Strin
     use crate::network::ContextCell;
     let recs = crate::network::read_schools_file(path).map_err(|e| e.to_string())?;
     let mut names: Vec<&str> = Vec::new();
-    for (i, r) in recs.iter().enumerate() {
+    for r in &recs {
         let (ctx, shown) = match &r.context {
             None => continue,
             Some(ContextCell::Number(c)) => (*c, c.to_string()),
@@ -1815,7 +1816,7 @@ fn check_schools_file(path: &std::path::Path, contexts: u32) -> Result<(), Strin
             return Err(format!(
                 "{} line {}: school \"{}\" has context {shown}, but landscape.contexts = {contexts} allows {allowed}; change the school's context or raise landscape.contexts",
                 path.display(),
-                i + 2,
+                r.line,
                 r.id
             ));
         }

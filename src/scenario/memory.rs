@@ -75,11 +75,7 @@ fn file_counts(sc: &Scenario) -> Option<(f64, f64, f64)> {
     if sc.schools.file.is_empty() {
         return None;
     }
-    let p = std::path::Path::new(&sc.schools.file);
-    let full = match &sc.dir {
-        Some(d) if p.is_relative() => d.join(p),
-        _ => p.to_path_buf(),
-    };
+    let full = crate::provenance::resolve(sc, &sc.schools.file);
     let recs = crate::network::read_schools_file(&full).ok()?;
     let drawn = (sc.schools.staff_mean + sc.schools.staff_sd).max(3.0);
     let teachers: f64 = recs.iter().map(|r| r.staff.map_or(drawn, f64::from)).sum();

@@ -16,15 +16,6 @@ pub struct Lock {
     path: PathBuf,
 }
 
-/// Is process `pid` alive? (Linux: `/proc/PID`; elsewhere assume it is.)
-fn alive(pid: u32) -> bool {
-    if cfg!(target_os = "linux") {
-        Path::new("/proc").join(pid.to_string()).exists()
-    } else {
-        true
-    }
-}
-
 impl Lock {
     /// Take the lock of `dir` (which must exist). A lock left by a process
     /// that is no longer running is taken over.
@@ -46,7 +37,7 @@ impl Lock {
                         .ok()
                         .and_then(|t| t.trim().parse::<u32>().ok());
                     match holder {
-                        Some(pid) if alive(pid) => {
+                        Some(pid) if crate::outdir::alive(pid) => {
                             return Err(format!(
                                 "another orglearn sweep (process {pid}) is writing to {}: wait for it \
                                  to finish, or use another --out (if no such process is running, \
