@@ -1,7 +1,7 @@
 //! The command line: parse, dispatch, and turn results into files and a
 //! table. `main` only maps the `Result` of [`main_with_args`] to an exit code.
 
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -9,6 +9,7 @@ use std::time::{Instant, SystemTime};
 
 use crate::output;
 use crate::params::PRESETS;
+use crate::reference;
 use crate::runner;
 use crate::scenario::{self, Scenario};
 
@@ -39,13 +40,99 @@ Examples:
   orglearn list                      # built-in scenarios and presets
   orglearn levers                    # every key a scenario file may set";
 
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  orglearn check                         # the built-in default
+  orglearn check my-authority.toml
+  orglearn check burnham --set network.kind=ring";
+
+const LIST_EXAMPLES: &str = "\
+Examples:
+  orglearn list
+  orglearn list --format json | jq '.scenarios[].name'";
+
+const LEVERS_EXAMPLES: &str = "\
+Examples:
+  orglearn levers                        # plain text
+  orglearn levers --format markdown      # the README's tables
+  orglearn levers --format csv > levers.csv
+  orglearn levers --format json | jq '.[] | select(.section == \"network\") | .key'";
+
+const MERGE_EXAMPLES: &str = "\
+Examples:
+  orglearn merge out/sobol-main/shard-*
+  orglearn merge shard-1 shard-2 --out out/combined";
+
+const ANALYZE_EXAMPLES: &str = "\
+Examples:
+  orglearn analyze out/sobol-main                   # the sweep's own output
+  orglearn analyze out/sobol-main --indicator gap --year 5
+  orglearn analyze out/sobol-main --minus none --bootstrap 2000";
+
+const SCHEMA_EXAMPLES: &str = "\
+Examples:
+  orglearn schema scenario > scenario.schema.json  # first TOML line: #:schema scenario.schema.json
+  orglearn schema sweep > sweep.schema.json
+  orglearn schema schools                          # the schools file's columns";
+
+const INIT_EXAMPLES: &str = "\
+Examples:
+  orglearn init burnham --out my-authority.toml   # edit it, then run it
+  orglearn run my-authority.toml
+  orglearn init smoke --out my-sweep.toml         # a built-in sweep
+  orglearn init march1991                         # print a validation model";
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  orglearn completions bash > ~/.local/share/bash-completion/completions/orglearn
+  orglearn completions zsh > ~/.zfunc/_orglearn
+  orglearn completions fish > ~/.config/fish/completions/orglearn.fish";
+
+const SERVE_EXAMPLES: &str = "\
+Examples:
+  orglearn serve                         # the default scenario on http://127.0.0.1:8080/
+  orglearn serve burnham --port 0        # any free port
+  orglearn serve --listen 0.0.0.0:8080   # other computers, with the printed token";
+
+const MAN_EXAMPLES: &str = "\
+Examples:
+  orglearn man > orglearn.1 && man ./orglearn.1
+  orglearn man --out man/                # one page per subcommand";
+
 /// orglearn: simulate how a school system learns under top-down cascade,
 /// school-based enquiry and lateral networks, and compare the strategies.
 #[derive(Parser, Debug)]
-#[command(name = "orglearn", version, about, long_about = None, after_help = EXAMPLES)]
+#[command(name = "orglearn", version = crate::VERSION, about, long_about = None, after_help = EXAMPLES)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Output formats of `orglearn levers`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeversFormat {
+    Text,
+    Markdown,
+    Json,
+    Csv,
+}
+
+/// Output formats of `orglearn list`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+/// The files `orglearn schema` describes.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SchemaKind {
+    /// A scenario file (JSON Schema).
+    Scenario,
+    /// A sweep file (JSON Schema).
+    Sweep,
+    /// The schools CSV file (a Frictionless Table Schema).
+    Schools,
 }
 
 #[derive(Subcommand, Debug)]
@@ -54,6 +141,7 @@ pub enum Command {
     #[command(after_help = EXAMPLES)]
     Run(RunArgs),
     /// Validate a scenario (file or built-in name) without running it.
+    #[command(after_help = CHECK_EXAMPLES)]
     Check {
         /// Scenario file or built-in name (default: the built-in `default`).
         scenario: Option<String>,
@@ -61,17 +149,25 @@ pub enum Command {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
     },
-    /// List the built-in scenarios and the strategy presets.
-    List,
+    /// List the built-in scenarios, validation models, sweeps and strategy presets.
+    #[command(after_help = LIST_EXAMPLES)]
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
     /// Run a parameter sweep (plan first, then run; resumable and shardable).
     Sweep(crate::sweep::SweepArgs),
     /// Combine the outputs of a sweep's shards.
+    #[command(after_help = MERGE_EXAMPLES)]
     Merge(crate::sweep::MergeArgs),
     /// Sensitivity analysis (Sobol or Morris) of a finished sweep.
+    #[command(after_help = ANALYZE_EXAMPLES)]
     Analyze(crate::sweep::AnalyzeArgs),
     /// Fit a scenario to an observed series (ABC-SMC) and forecast strategies from the posterior.
     Calibrate(crate::calibrate::CalibrateArgs),
     /// Serve a live page on this computer: move levers, watch the ensemble of runs arrive.
+    #[command(after_help = SERVE_EXAMPLES)]
     Serve {
         /// Scenario file or built-in name (default: the built-in `default`).
         scenario: Option<String>,
@@ -87,10 +183,44 @@ pub enum Command {
         threads: Option<usize>,
     },
     /// Print every scenario key with its default, range, unit and source.
+    #[command(after_help = LEVERS_EXAMPLES)]
     Levers {
-        /// Print as Markdown tables (as in the README).
-        #[arg(long)]
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = LeversFormat::Text)]
+        format: LeversFormat,
+        /// Print as Markdown tables (as in the README); the same as `--format markdown`.
+        #[arg(long, conflicts_with = "format")]
         markdown: bool,
+    },
+    /// Print the JSON Schema of scenario or sweep files, or the schools file's columns.
+    #[command(after_help = SCHEMA_EXAMPLES)]
+    Schema {
+        /// Which file to describe.
+        #[arg(value_enum, default_value_t = SchemaKind::Scenario)]
+        kind: SchemaKind,
+    },
+    /// Write a built-in scenario, validation model or sweep as a TOML file to start from.
+    #[command(after_help = INIT_EXAMPLES)]
+    Init {
+        /// The built-in's name (see `orglearn list`).
+        name: String,
+        /// File to write (default: print to standard output). An existing file is not replaced.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Print a shell completion script.
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or write one page per command into a folder.
+    #[command(after_help = MAN_EXAMPLES)]
+    Man {
+        /// Write `orglearn.1` and `orglearn-COMMAND.1` pages into this folder.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -158,8 +288,11 @@ where
     match cli.command {
         Command::Run(a) => run(a.options()),
         Command::Check { scenario, set } => check(scenario.as_deref(), &set),
-        Command::List => {
-            list();
+        Command::List { format } => {
+            match format {
+                ListFormat::Text => list(),
+                ListFormat::Json => say!("{:#}", crate::reference::list_json()),
+            }
             Ok(())
         }
         Command::Sweep(a) => crate::sweep::sweep(a),
@@ -178,10 +311,52 @@ where
             server.serve();
             Ok(())
         }
-        Command::Levers { markdown } => {
-            say_raw!("{}", crate::params::levers_reference(markdown));
+        Command::Levers { format, markdown } => {
+            let format = if markdown {
+                LeversFormat::Markdown
+            } else {
+                format
+            };
+            match format {
+                LeversFormat::Text => say_raw!("{}", reference::levers_reference(false)),
+                LeversFormat::Markdown => say_raw!("{}", reference::levers_reference(true)),
+                LeversFormat::Json => say!("{:#}", reference::levers_json()),
+                LeversFormat::Csv => say_raw!("{}", reference::levers_csv()?),
+            }
             Ok(())
         }
+        Command::Schema { kind } => {
+            let s = match kind {
+                SchemaKind::Scenario => crate::schema::scenario_schema(),
+                SchemaKind::Sweep => crate::schema::sweep_schema(),
+                SchemaKind::Schools => crate::schema::schools_schema(),
+            };
+            say!("{s:#}");
+            Ok(())
+        }
+        Command::Init { name, out } => {
+            let text = crate::scenario::builtin::any_builtin(&name)?;
+            match out {
+                None => say_raw!("{text}"),
+                Some(path) => {
+                    if path.exists() {
+                        bail!(
+                            "{} already exists; choose another --out, or remove the file first",
+                            path.display()
+                        );
+                    }
+                    output::atomic_write(&path, |w| w.write_all(text.as_bytes()))?;
+                    say!("Wrote {} (built-in `{name}`)", path.display());
+                }
+            }
+            Ok(())
+        }
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "orglearn", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man { out } => man(out.as_deref()),
     }
 }
 
@@ -246,6 +421,43 @@ fn list() {
     for (n, d) in PRESETS {
         say!("  {n:18}  {d}");
     }
+}
+
+/// The manual page of `orglearn` (to stdout), or of it and every
+/// subcommand (into `dir`).
+fn man(dir: Option<&Path>) -> Result<()> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let Some(dir) = dir else {
+        let mut buf = Vec::new();
+        clap_mangen::Man::new(cmd).render(&mut buf)?;
+        say_raw!("{}", String::from_utf8_lossy(&buf));
+        return Ok(());
+    };
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+    let mut pages = vec![("orglearn".to_string(), cmd.clone())];
+    for sub in cmd.get_subcommands() {
+        let page = sub
+            .clone()
+            .display_name(format!("orglearn-{}", sub.get_name()))
+            .bin_name(format!("orglearn {}", sub.get_name()));
+        pages.push((format!("orglearn-{}", sub.get_name()), page));
+    }
+    for (name, page) in pages {
+        let mut buf = Vec::new();
+        clap_mangen::Man::new(page)
+            .title(name.clone())
+            .source(format!("orglearn {}", crate::VERSION))
+            .render(&mut buf)?;
+        let path = dir.join(format!("{name}.1"));
+        output::atomic_write(&path, |w| w.write_all(&buf))?;
+    }
+    say!(
+        "Wrote {} manual pages into {}",
+        cmd.get_subcommands().count() + 1,
+        dir.display()
+    );
+    Ok(())
 }
 
 fn run(a: runner::RunOptions) -> Result<()> {
@@ -361,6 +573,20 @@ fn print_table(sc: &Scenario, res: &runner::Results, ys: &[Vec<Vec<crate::stats:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_subcommand_help_has_examples() {
+        use clap::CommandFactory;
+        let mut cmd = Cli::command();
+        for sub in cmd.get_subcommands_mut() {
+            let help = sub.render_long_help().to_string();
+            assert!(
+                help.contains("Examples:"),
+                "`orglearn {}` --help has no examples",
+                sub.get_name()
+            );
+        }
+    }
 
     #[test]
     fn cli_definition_is_consistent() {

@@ -1139,6 +1139,107 @@ pub fn shown(v: &str) -> String {
 }
 const EDGE_COLUMNS: [&str; 3] = ["from", "to", "trust"];
 
+/// One column of the schools file, as documented (`orglearn schema schools`
+/// and the README): its name, its type (`string`, `integer` or `number`),
+/// whether it is required, its allowed values and what it means.
+pub struct ColumnDoc {
+    pub name: &'static str,
+    pub kind: &'static str,
+    pub required: bool,
+    /// Inclusive bounds of a numeric column.
+    pub minimum: Option<f64>,
+    pub maximum: Option<f64>,
+    pub allowed: &'static str,
+    pub meaning: &'static str,
+}
+
+/// The schools file's columns, in the order of [`SCHOOL_COLUMNS`], with the
+/// rules [`read_schools_file`] applies. An absent column is generated; a
+/// present column may not have empty cells.
+pub const SCHOOL_COLUMN_DOCS: [ColumnDoc; 9] = [
+    ColumnDoc {
+        name: "id",
+        kind: "string",
+        required: true,
+        minimum: None,
+        maximum: None,
+        allowed: "any text, unique in the file",
+        meaning: "The school's identifier; edge files name schools by it.",
+    },
+    ColumnDoc {
+        name: "authority",
+        kind: "string",
+        required: false,
+        minimum: None,
+        maximum: None,
+        allowed: "any text",
+        meaning: "The school's local authority; `[[strategy.authority]]` tables may name it.",
+    },
+    ColumnDoc {
+        name: "context",
+        kind: "integer",
+        required: false,
+        minimum: Some(0.0),
+        maximum: None,
+        allowed: "a whole number from 0 to `landscape.contexts` - 1",
+        meaning: "The school's local context type, which selects its landscape variant.",
+    },
+    ColumnDoc {
+        name: "staff",
+        kind: "integer",
+        required: false,
+        minimum: Some(1.0),
+        maximum: None,
+        allowed: "a whole number >= 1",
+        meaning: "Number of teachers.",
+    },
+    ColumnDoc {
+        name: "cohort",
+        kind: "integer",
+        required: false,
+        minimum: Some(1.0),
+        maximum: None,
+        allowed: "a whole number >= 1",
+        meaning: "Pupils per cohort (weights the school in authority-wide indicators).",
+    },
+    ColumnDoc {
+        name: "intake",
+        kind: "number",
+        required: false,
+        minimum: Some(0.0),
+        maximum: Some(100.0),
+        allowed: "a number from 0 to 100",
+        meaning: "Intake: the attainment (%) the school's pupils reach with average-quality practice.",
+    },
+    ColumnDoc {
+        name: "x",
+        kind: "number",
+        required: false,
+        minimum: None,
+        maximum: None,
+        allowed: "a finite number; give both x and y or neither",
+        meaning: "Position (geographic networks and pictures).",
+    },
+    ColumnDoc {
+        name: "y",
+        kind: "number",
+        required: false,
+        minimum: None,
+        maximum: None,
+        allowed: "a finite number; give both x and y or neither",
+        meaning: "Position (geographic networks and pictures).",
+    },
+    ColumnDoc {
+        name: "cluster",
+        kind: "string",
+        required: false,
+        minimum: None,
+        maximum: None,
+        allowed: "any text",
+        meaning: "The school's cluster (learning community); with it, clusters are these groups.",
+    },
+];
+
 /// An open CSV file with its header resolved against the allowed columns.
 struct Table {
     file: String,
@@ -2290,5 +2391,11 @@ mod tests {
         // about 250).
         let m = net.edges.len() as f64;
         assert!((58_500.0..60_700.0).contains(&m), "{m}");
+    }
+
+    #[test]
+    fn every_school_column_is_documented_in_order() {
+        let documented: Vec<&str> = SCHOOL_COLUMN_DOCS.iter().map(|c| c.name).collect();
+        assert_eq!(documented, SCHOOL_COLUMNS);
     }
 }

@@ -20,7 +20,7 @@ fn readme() -> String {
 
 #[test]
 fn scenario_reference_is_current() {
-    let generated = orglearn::params::levers_reference(true);
+    let generated = orglearn::reference::levers_reference(true);
     assert_eq!(
         section(&readme(), "levers").trim_end(),
         generated.trim_end(),
@@ -52,4 +52,13 @@ fn quick_start_commands_come_first() {
     let first_screen: String = r.lines().take(30).collect::<Vec<_>>().join("\n");
     assert!(first_screen.contains("cargo run --release -- run"));
     assert!(first_screen.contains("cargo test"));
+}
+
+#[test]
+fn schools_columns_are_current() {
+    assert_eq!(
+        section(&readme(), "schools-columns"),
+        orglearn::schema::schools_markdown(),
+        "README.md's schools file table is out of date: paste orglearn::schema::schools_markdown()"
+    );
 }

@@ -798,7 +798,7 @@ fn every_builtin_scenario_parses() {
         e.contains("no file or built-in scenario named \"no-such-scenario\""),
         "{e}"
     );
-    assert!(e.contains("built-ins: default, minimal"), "{e}");
+    assert!(e.contains("built-in scenarios: default, minimal"), "{e}");
 }
 
 // ---------------------------------------------------------------- authority tables

@@ -85,17 +85,50 @@ pub fn resolve(arg: Option<&str>) -> Result<(String, String, Option<PathBuf>), S
     let name = arg.strip_prefix("built-in:").unwrap_or(arg);
     match builtin(name) {
         Some(text) => Ok((format!("built-in:{name}"), text.into(), None)),
-        None => {
-            let names: Vec<&str> = BUILTINS.iter().map(|(n, _)| *n).collect();
-            Err(ScenarioError::general(
-                "",
-                format!(
-                    "no file or built-in scenario named \"{arg}\"; built-ins: {}",
-                    names.join(", ")
-                ),
-            ))
-        }
+        None => Err(ScenarioError::general("", unknown_builtin(arg, "scenario"))),
     }
+}
+
+/// Every built-in name a command may take: scenarios, validation models
+/// and sweeps.
+fn all_names() -> Vec<&'static str> {
+    BUILTINS
+        .iter()
+        .chain(crate::validation::source::BUILTINS)
+        .chain(crate::sweep::spec::BUILTINS)
+        .map(|(n, _)| *n)
+        .collect()
+}
+
+/// The message for an argument that is neither a file nor a built-in:
+/// the nearest built-in name when it looks like a typo, and every name.
+pub fn unknown_builtin(arg: &str, what: &str) -> String {
+    let name = arg.strip_prefix("built-in:").unwrap_or(arg);
+    let names = all_names();
+    let hint = match super::load::nearest(name, names.iter().copied()) {
+        Some(c) => format!(" (did you mean `{c}`?)"),
+        None => String::new(),
+    };
+    let list = |v: &[(&str, &str)]| v.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
+    format!(
+        "no file or built-in {what} named \"{arg}\"{hint}; built-in scenarios: {}; validation models: {}; sweeps: {}",
+        list(BUILTINS),
+        list(crate::validation::source::BUILTINS),
+        list(crate::sweep::spec::BUILTINS),
+    )
+}
+
+/// The text of any built-in (scenario, validation model or sweep), for
+/// `orglearn init`.
+pub fn any_builtin(name: &str) -> Result<&'static str, ScenarioError> {
+    let name = name.strip_prefix("built-in:").unwrap_or(name);
+    BUILTINS
+        .iter()
+        .chain(crate::validation::source::BUILTINS)
+        .chain(crate::sweep::spec::BUILTINS)
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| *t)
+        .ok_or_else(|| ScenarioError::general("", unknown_builtin(name, "scenario or sweep")))
 }
 
 /// Test support: every `*.toml` of `folder` (relative to the crate) is
@@ -158,13 +191,18 @@ mod tests {
         assert_eq!(origin, p);
         assert_eq!(dir.unwrap(), path.parent().unwrap());
         let err = resolve(Some("nope")).unwrap_err().to_string();
-        let names: Vec<&str> = builtins().iter().map(|(n, _)| *n).collect();
-        assert_eq!(
-            err,
-            format!(
-                "no file or built-in scenario named \"nope\"; built-ins: {}",
-                names.join(", ")
-            )
+        assert!(
+            err.contains("no file or built-in scenario named \"nope\";"),
+            "{err}"
         );
+        assert!(!err.contains("did you mean"), "{err}");
+        for (name, _) in builtins() {
+            assert!(err.contains(name), "{err}");
+        }
+        assert!(err.contains("march1991") && err.contains("smoke"), "{err}");
+        let err = resolve(Some("burnam")).unwrap_err().to_string();
+        assert!(err.contains("(did you mean `burnham`?)"), "{err}");
+        let err = resolve(Some("march1990")).unwrap_err().to_string();
+        assert!(err.contains("(did you mean `march1991`?)"), "{err}");
     }
 }

@@ -380,10 +380,13 @@ impl Sweep {
             }
             None => {
                 let names: Vec<&str> = BUILTINS.iter().map(|(n, _)| *n).collect();
+                let hint = crate::scenario::load::nearest(name, names.iter().copied())
+                    .map(|c| format!(" (did you mean `{c}`?)"))
+                    .unwrap_or_default();
                 Err(ScenarioError::general(
                     "",
                     format!(
-                        "no sweep file or built-in sweep named \"{arg}\"; built-in sweeps: {}",
+                        "no sweep file or built-in sweep named \"{arg}\"{hint}; built-in sweeps: {}",
                         names.join(", ")
                     ),
                 ))
