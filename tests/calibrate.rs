@@ -134,7 +134,7 @@ fn a_lever_without_effect_keeps_its_prior_and_is_flagged() {
     let series = synthetic(dir.path(), 40.0, 77);
     write(dir.path(), "series.csv", &series);
     // The cascade does not use the network: p_between cannot matter.
-    let extra = "[[prior]]\nkey = \"network.p_between\"\nmin = 0\nmax = 0.5\n";
+    let extra = "[[prior]]\nkey = \"network.between_ties\"\nmin = 0\nmax = 0.5\n";
     let f = fit(dir.path(), &calibration_text(extra, 30, 900), 2);
     let params = summary(dir.path(), &f);
     assert!(params[1].contraction < 0.35, "{:?}", params[1]);
@@ -143,7 +143,7 @@ fn a_lever_without_effect_keeps_its_prior_and_is_flagged() {
     assert!(
         warnings
             .iter()
-            .any(|w| w.contains("does not identify network.p_between")),
+            .any(|w| w.contains("does not identify network.between_ties")),
         "{warnings:?}"
     );
 }

@@ -69,6 +69,42 @@ fn apply(doc: &mut Table, assignment: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// `--set levers.KEY=V` also reaches every strategy (and authority table)
+/// whose mechanism uses the key, over its preset; in a file that is the key
+/// written into each such `[[strategy]]` table as well.
+fn carry_levers(doc: &mut Table, assignment: &str, expect: &Scenario) {
+    let Some((path, raw)) = assignment.split_once('=') else {
+        return;
+    };
+    let Some(key) = path.trim().strip_prefix("levers.") else {
+        return;
+    };
+    let Some(spec) = crate::params::STRATEGY_LEVERS.iter().find(|s| s.key == key) else {
+        return;
+    };
+    let value = toml_value(raw);
+    let Some(list) = doc.get_mut("strategy").and_then(|v| v.as_array_mut()) else {
+        return;
+    };
+    for t in list.iter_mut().filter_map(|v| v.as_table_mut()) {
+        let on = strategy_name(t)
+            .and_then(|n| expect.strategies.iter().find(|st| st.name == n))
+            .is_some_and(|st| {
+                st.levers.mechanism_on(spec.mechanism)
+                    && (key != "upward_learning" || st.levers.learned())
+            });
+        if !on {
+            continue;
+        }
+        t.insert(key.to_string(), value.clone());
+        if let Some(groups) = t.get_mut("authority").and_then(|v| v.as_array_mut()) {
+            for g in groups.iter_mut().filter_map(|v| v.as_table_mut()) {
+                g.insert(key.to_string(), value.clone());
+            }
+        }
+    }
+}
+
 /// The scenario file for `base_text` with `sets` applied and the strategies
 /// named in `off` removed. `expect` is the scenario the page ran: the text
 /// is read back and must resolve to it (apart from where it came from).
@@ -83,6 +119,7 @@ pub fn scenario_toml(
         .map_err(|e| format!("cannot read the base scenario: {e}"))?;
     for s in sets {
         apply(&mut doc, s)?;
+        carry_levers(&mut doc, s, expect);
     }
     if let Some(list) = doc.get_mut("strategy").and_then(|v| v.as_array_mut()) {
         list.retain(|t| {

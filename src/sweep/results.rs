@@ -79,7 +79,12 @@ impl Record {
             .rfind(CRC_KEY)
             .filter(|&i| text.len() == i + CRC_KEY.len() + 10 && text.ends_with("\"}"))
             .ok_or_else(|| format!("the record has no checksum at its end: {damaged}"))?;
-        let want = u32::from_str_radix(&text[at + CRC_KEY.len()..text.len() - 2], 16)
+        let hex = &text[at + CRC_KEY.len()..text.len() - 2];
+        // Lower-case digits only, as written: a flipped case bit is damage too.
+        let want = Some(hex)
+            .filter(|h| h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+            .ok_or(())
             .map_err(|_| format!("the record's checksum is not 8 hex digits: {damaged}"))?;
         let body = format!("{}}}", &text[..at]);
         if crc32fast::hash(body.as_bytes()) != want {
